@@ -1,0 +1,33 @@
+"""MYCIN-style certainty factors, combined so that order never matters.
+
+The classic pairwise rule is not associative when evidence for and against
+are mixed, so the result would depend on rule order. Here all supporting
+contributions are combined first, all opposing ones next (each of those is
+associative and commutative), and the two totals are combined once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def combine_same_sign(values: Iterable[float]) -> float:
+    """1 - prod(1 - |x|), with the common sign: more evidence, more certainty."""
+    remaining = 1.0
+    sign = 1.0
+    for value in values:
+        sign = -1.0 if value < 0 else 1.0
+        remaining *= 1.0 - abs(value)
+    return sign * (1.0 - remaining)
+
+
+def combine(values: Iterable[float]) -> float:
+    values = sorted(values)  # float sums must not depend on rule order either
+    positive = combine_same_sign(v for v in values if v > 0)
+    negative = combine_same_sign(v for v in values if v < 0)
+    if positive == 0.0 or negative == 0.0:
+        return positive + negative
+    denominator = 1.0 - min(abs(positive), abs(negative))
+    if denominator <= 0.0:
+        return 0.0  # certain for and certain against: no conclusion either way
+    return (positive + negative) / denominator

@@ -1,0 +1,187 @@
+"""Reasoning over a case: levels of rules, certainty factors, what-if questions.
+
+A backend (durable_rules, or the reference evaluator) only says which rules
+fire. Everything else is here, shared by both: findings feed later levels,
+certainties combine per conclusion, and each unanswered question is scored
+by how much its possible answers would change the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..case import Case, normalise, with_answer
+from ..pack.loader import Pack
+from ..values import VERSION_PARTS
+from .certainty import combine
+from .compiler import CompiledRule, Lit
+from .reference import evaluate
+
+
+class Backend(Protocol):
+    name: str
+
+    def fire(self, rules: Any, case: Any) -> dict[int, list[int]]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Contribution:
+    rule: CompiledRule
+    certainty: float  # signed, after scaling by the premise's certainty
+    disjunct: tuple[Lit, ...]  # the conditions that held
+
+
+@dataclass
+class Outcome:
+    inputs: dict[str, Any]
+    certainty: dict[str, float] = field(default_factory=dict)  # causes and findings
+    contributions: dict[str, list[Contribution]] = field(default_factory=dict)
+
+    def status(self, cause: str, pack: Pack) -> str:
+        cf = self.certainty.get(cause, 0.0)
+        if cf >= pack.thresholds.conclude:
+            return "concluded"
+        if cf <= pack.thresholds.rule_out:
+            return "ruled_out"
+        return "open"
+
+
+def run(pack: Pack, backend: Backend, case: Case) -> Outcome:
+    inputs = normalise(case, pack)
+    outcome = Outcome(inputs=dict(inputs))
+    finding_cf: dict[str, float] = {}
+    for level in pack.compiled.levels:
+        fired = backend.fire(level, inputs)
+        for rule in level:
+            disjuncts = fired.get(rule.index)
+            if not disjuncts:
+                continue
+            best, premise = _best_disjunct(rule, disjuncts, finding_cf)
+            if premise <= 0.0:
+                continue
+            outcome.contributions.setdefault(rule.target, []).append(
+                Contribution(rule, rule.certainty * premise, best)
+            )
+        for finding in pack.findings:
+            contributions = outcome.contributions.get(finding, [])
+            finding_cf[finding] = combine(c.certainty for c in contributions)
+            key = f"finding:{finding}"
+            if finding_cf[finding] >= pack.thresholds.finding:
+                inputs[key] = True
+            else:
+                inputs.pop(key, None)
+    for target, contributions in outcome.contributions.items():
+        outcome.certainty[target] = combine(c.certainty for c in contributions)
+    outcome.inputs = inputs
+    return outcome
+
+
+def _best_disjunct(
+    rule: CompiledRule, disjuncts: list[int], finding_cf: dict[str, float]
+) -> tuple[tuple[Lit, ...], float]:
+    """The firing disjunct with the strongest premise (MYCIN: 'and' is min)."""
+    best: tuple[Lit, ...] = ()
+    best_cf = -1.0
+    for index in disjuncts:
+        disjunct = rule.disjuncts[index]
+        cf = min(
+            (
+                finding_cf.get(lit.slot.split(":", 1)[1], 0.0)
+                for lit in disjunct
+                if lit.slot.startswith("finding:") and not lit.negated
+            ),
+            default=1.0,
+        )
+        if cf > best_cf:
+            best, best_cf = disjunct, cf
+    return best, best_cf
+
+
+# --- which question next -------------------------------------------------------------
+
+
+def candidate_values(pack: Pack, question_id: str) -> list[str]:
+    """Answers worth trying for a what-if: every choice, or the boundaries rules use."""
+    question = pack.questions[question_id]
+    if question.kind == "yesno":
+        return ["yes", "no"]
+    if question.kind == "choice":
+        return [c.value for c in question.choices]
+    slot = f"answer:{question_id}"
+    values: list[str] = list(question.special)
+    for rule in pack.compiled.rules:
+        for disjunct in rule.disjuncts:
+            for lit in disjunct:
+                if lit.slot != slot or lit.op == "present":
+                    continue
+                literals = lit.value if lit.op == "in" else [lit.value]
+                for value in literals:
+                    if isinstance(value, tuple):
+                        values.append(".".join(map(str, value)))
+                        values.append(_just_below(value))
+                        values.append(_just_above(value))
+                    elif isinstance(value, str):
+                        values.append(value)
+    if question.kind == "text":
+        values.append("\u2009")  # an answer no rule mentions
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _just_below(version: tuple[int, ...]) -> str:
+    parts = list(version)
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] > 0:
+            parts[i] -= 1
+            parts[i + 1 :] = [999999] * (VERSION_PARTS - i - 1)
+            return ".".join(map(str, parts))
+    return ""
+
+
+def _just_above(version: tuple[int, ...]) -> str:
+    parts = list(version)
+    parts[-1] += 1
+    return ".".join(map(str, parts))
+
+
+def askable(pack: Pack, case: Case, inputs: dict[str, Any]) -> list[str]:
+    """Unanswered questions whose 'ask_when' holds and that no evidence already covers."""
+    observed = {o.fact for o in case.observations}
+    out = []
+    for question in pack.model.questions:
+        if case.answered(question.id):
+            continue
+        if any(name in observed for name in question.covered_by):
+            continue
+        if question.ask_when is not None:
+            tree = pack.compiled_condition(question.ask_when)
+            if not evaluate(tree, inputs):
+                continue
+        out.append(question.id)
+    return out
+
+
+def rank_questions(pack: Pack, backend: Backend, case: Case, now: Outcome) -> list[tuple[str, float]]:
+    """Unanswered questions that could change the outcome, most useful first."""
+    scored = []
+    order = {q.id: i for i, q in enumerate(pack.model.questions)}
+    for question_id in askable(pack, case, now.inputs):
+        best = 0.0
+        for value in candidate_values(pack, question_id):
+            after = run(pack, backend, with_answer(case, question_id, value))
+            best = max(best, _change(pack, now, after))
+        if best > 1e-9:
+            scored.append((question_id, best))
+    scored.sort(key=lambda item: (-round(item[1], 9), order[item[0]]))
+    return scored
+
+
+def _change(pack: Pack, before: Outcome, after: Outcome) -> float:
+    score = 0.0
+    for cause in pack.causes:
+        score += abs(after.certainty.get(cause, 0.0) - before.certainty.get(cause, 0.0))
+        if after.status(cause, pack) != before.status(cause, pack):
+            score += 1.0
+    return score

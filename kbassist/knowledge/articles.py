@@ -1,0 +1,198 @@
+"""Bundled articles: Markdown with front matter, sections with stable anchors.
+
+An article file is ``<dir>/<lang>/<id>.md``. Level-2 headings end with an
+anchor written ``{#anchor}``; anchors are the same in every language, so a
+pack refers to ``article#section`` once for all languages. A ``fix-``
+section's steps are the items of its ordered list, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..errors import Problem
+
+_ANCHOR = re.compile(r"\s*\{#([a-z0-9][a-z0-9-]*)\}\s*$")
+_md = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True)
+class Section:
+    anchor: str
+    title: str
+    markdown: str  # the section's source, heading included
+    steps: tuple[str, ...]  # plain text of the first top-level ordered list's items
+    text: str  # the section's body as plain text
+    line: int
+
+
+@dataclass
+class Article:
+    id: str
+    language: str
+    title: str
+    sources: list[str]
+    markdown: str
+    path: Path
+    sections: dict[str, Section] = field(default_factory=dict)
+
+
+class ArticleError(ValueError):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def _inline_text(token: Token) -> str:
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts).strip()
+
+
+def _plain(tokens: list[Token]) -> str:
+    """Paragraphs and list items as plain lines; ordered items keep their numbers."""
+    lines: list[str] = []
+    counters: list[int | None] = []
+    for token in tokens:
+        if token.type == "ordered_list_open":
+            counters.append(int(token.attrs.get("start", 1) or 1) - 1)
+        elif token.type == "bullet_list_open":
+            counters.append(None)
+        elif token.type in ("ordered_list_close", "bullet_list_close"):
+            counters.pop()
+        elif token.type == "list_item_open" and counters:
+            if counters[-1] is not None:
+                counters[-1] += 1
+        elif token.type == "inline":
+            text = _inline_text(token)
+            if counters:
+                mark = f"{counters[-1]}." if counters[-1] is not None else "-"
+                text = "  " * (len(counters) - 1) + f"{mark} {text}"
+            lines.append(text)
+        elif token.type in ("fence", "code_block"):
+            lines.append(token.content.rstrip("\n"))
+    return "\n".join(lines)
+
+
+def _steps(tokens: list[Token]) -> tuple[str, ...]:
+    steps: list[str] = []
+    depth = 0
+    inside = False
+    current: list[str] = []
+    for token in tokens:
+        if token.type == "ordered_list_open" and depth == 0 and not steps:
+            inside = True
+        if token.type.endswith("_list_open"):
+            depth += 1
+        elif token.type.endswith("_list_close"):
+            depth -= 1
+            if inside and depth == 0:
+                break
+        elif inside and token.type == "list_item_open" and depth == 1:
+            current = []
+        elif inside and token.type == "list_item_close" and depth == 1:
+            steps.append(" ".join(p for p in current if p))
+        elif inside and token.type == "inline":
+            current.append(_inline_text(token))
+        elif inside and token.type in ("fence", "code_block"):
+            current.append(token.content.strip())
+    return tuple(steps)
+
+
+def parse_article(text: str, path: Path) -> Article:
+    file = str(path)
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise ArticleError(Problem(file, "missing front matter (a first line '---')", 1))
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise ArticleError(Problem(file, "front matter is not closed by '---'", 1)) from None
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        raise ArticleError(Problem(file, f"front matter is not valid YAML: {exc}", 2)) from None
+    if not isinstance(meta, dict):
+        raise ArticleError(Problem(file, "front matter must be a mapping", 2))
+    for key in ("id", "title", "language"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise ArticleError(Problem(file, f"front matter lacks '{key}'", 2))
+    body_offset = end + 1
+    body = "\n".join(lines[body_offset:])
+    tokens = _md.parse(body)
+    article = Article(
+        id=meta["id"],
+        language=meta["language"],
+        title=meta["title"],
+        sources=[str(s) for s in meta.get("sources") or []],
+        markdown=body.strip() + "\n",
+        path=path,
+    )
+    heads = [
+        i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"
+    ]
+    body_lines = body.splitlines()
+    for n, start in enumerate(heads):
+        stop = heads[n + 1] if n + 1 < len(heads) else len(tokens)
+        title_raw = tokens[start + 1].content
+        line = (tokens[start].map or [0, 0])[0] + body_offset + 1
+        match = _ANCHOR.search(title_raw)
+        if not match:
+            raise ArticleError(Problem(file, "a level-2 heading has no {#anchor}", line))
+        anchor = match.group(1)
+        if anchor in article.sections:
+            raise ArticleError(Problem(file, f"anchor {anchor!r} appears twice", line))
+        first = (tokens[start].map or [0, 0])[0]
+        last = (tokens[heads[n + 1]].map or [len(body_lines), 0])[0] if n + 1 < len(heads) else len(body_lines)
+        section_tokens = tokens[start + 3 : stop]
+        article.sections[anchor] = Section(
+            anchor=anchor,
+            title=_ANCHOR.sub("", title_raw).strip(),
+            markdown="\n".join(body_lines[first:last]).strip() + "\n",
+            steps=_steps(section_tokens),
+            text=_plain(section_tokens),
+            line=line,
+        )
+    return article
+
+
+class ArticleLibrary:
+    """Articles by id and language, read lazily from one or more directories."""
+
+    def __init__(self, roots: list[Path]):
+        self.roots = roots
+        self._cache: dict[tuple[str, str], Article] = {}
+
+    def path(self, article_id: str, lang: str) -> Path | None:
+        for root in self.roots:
+            candidate = root / lang / f"{article_id}.md"
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def ids(self) -> list[str]:
+        found = set()
+        for root in self.roots:
+            for lang_dir in root.iterdir() if root.is_dir() else []:
+                found.update(p.stem for p in lang_dir.glob("*.md"))
+        return sorted(found)
+
+    def get(self, article_id: str, lang: str) -> Article:
+        """The article in ``lang``, or in English when that language has none."""
+        key = (article_id, lang)
+        if key not in self._cache:
+            path = self.path(article_id, lang) or self.path(article_id, "en")
+            if path is None:
+                raise ArticleError(Problem(article_id, f"no article {article_id!r}"))
+            self._cache[key] = parse_article(path.read_text(encoding="utf-8"), path)
+        return self._cache[key]

@@ -1,0 +1,174 @@
+"""Cross-reference and type checks over a whole pack.
+
+The model checks each part's shape; here every name a rule uses must exist,
+and every value must suit the question kind or fact type it is compared to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..knowledge.articles import ArticleError, ArticleLibrary
+from ..values import INT_MAX, INT_MIN, VersionError, contains_problem, parse_version
+from .model import AllOf, AnyOf, Leaf, NotOf, PackModel
+
+Path = tuple[Any, ...]
+
+# Which operators suit which kind of input.
+ALLOWED = {
+    "yesno": {"is", "in", "present"},
+    "choice": {"is", "in", "present"},
+    "text": {"is", "in", "contains", "present"},
+    "version": {"is", "in", "lt", "le", "gt", "ge", "present"},
+    "bool": {"is", "present"},
+    "int": {"is", "in", "lt", "le", "gt", "ge", "present"},
+    "str": {"is", "in", "contains", "present"},
+    "list": {"contains", "present"},
+}
+
+
+def _leaves(cond: Any, path: Path) -> Iterator[tuple[Leaf, Path]]:
+    if isinstance(cond, AllOf):
+        for i, c in enumerate(cond.all):
+            yield from _leaves(c, (*path, "all", i))
+    elif isinstance(cond, AnyOf):
+        for i, c in enumerate(cond.any):
+            yield from _leaves(c, (*path, "any", i))
+    elif isinstance(cond, NotOf):
+        yield from _leaves(cond.not_, (*path, "not"))
+    else:
+        yield cond, path
+
+
+def _value_problem(kind: str, op: str, value: Any, choices: list[str], special: list[str]) -> str | None:
+    values = value if op == "in" else [value]
+    for v in values:
+        if kind == "yesno" and not (isinstance(v, bool) or v in ("yes", "no")):
+            return f"{v!r} is not yes or no"
+        if kind == "choice" and v not in choices:
+            return f"{v!r} is not one of the choices ({', '.join(choices)})"
+        if kind in ("text", "str") and not isinstance(v, str):
+            return f"{v!r} is not text"
+        if kind == "bool" and not isinstance(v, bool):
+            return f"{v!r} is not true or false"
+        if kind == "int":
+            if isinstance(v, bool) or not isinstance(v, int):
+                return f"{v!r} is not a whole number"
+            if not INT_MIN <= v <= INT_MAX:
+                return f"{v!r} is out of range"
+        if kind == "version":
+            if op in ("is", "in") and isinstance(v, str) and v in special:
+                continue
+            try:
+                parse_version(str(v))
+            except VersionError as exc:
+                return str(exc)
+    if op == "contains":
+        return contains_problem(str(value))
+    return None
+
+
+def check_conditions(model: PackModel, cond: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    questions = {q.id: q for q in model.questions}
+    facts = {f.name: f for f in model.facts}
+    findings = {g.id for g in model.findings}
+    for leaf, where in _leaves(cond, path):
+        if leaf.answer is not None:
+            question = questions.get(leaf.answer)
+            if question is None:
+                yield (*where, "answer"), f"unknown question {leaf.answer!r}"
+                continue
+            kind = question.kind
+            choices = [c.value for c in question.choices]
+            special = list(question.special)
+        elif leaf.fact is not None:
+            fact = facts.get(leaf.fact)
+            if fact is None:
+                yield (*where, "fact"), f"unknown fact {leaf.fact!r} (declare it under 'facts')"
+                continue
+            kind, choices, special = fact.type, [], []
+        else:
+            if leaf.finding not in findings:
+                yield (*where, "finding"), f"unknown finding {leaf.finding!r}"
+            continue
+        op = leaf.op
+        if op not in ALLOWED[kind]:
+            yield (*where, op), (
+                f"'{op}' does not apply to {kind} input {leaf.subject!r} "
+                f"(use {', '.join(sorted(ALLOWED[kind]))})"
+            )
+            continue
+        if op != "present":
+            problem = _value_problem(kind, op, leaf.value, choices, special)
+            if problem:
+                yield (*where, op), problem
+
+
+def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, str]]:
+    problems: list[tuple[Path, str]] = []
+    causes = {c.id for c in model.causes}
+    findings = {g.id for g in model.findings}
+    facts = {f.name for f in model.facts}
+    for kind, items in (
+        ("question", [q.id for q in model.questions]),
+        ("fact", [f.name for f in model.facts]),
+        ("cause", [c.id for c in model.causes]),
+        ("finding", [g.id for g in model.findings]),
+        ("rule", [r.id for r in model.rules]),
+    ):
+        part = "facts" if kind == "fact" else kind + "s"
+        seen: set[str] = set()
+        for i, key in enumerate(items):
+            if key in seen:
+                problems.append(((part, i), f"{kind} {key!r} is defined twice"))
+            seen.add(key)
+    clash = causes & findings
+    for name in sorted(clash):
+        problems.append((("findings",), f"{name!r} is both a cause and a finding"))
+
+    for i, question in enumerate(model.questions):
+        if question.ask_when is not None:
+            problems += check_conditions(model, question.ask_when, ("questions", i, "ask_when"))
+        for j, name in enumerate(question.covered_by):
+            if name not in facts:
+                problems.append((("questions", i, "covered_by", j), f"unknown fact {name!r}"))
+
+    for i, rule in enumerate(model.rules):
+        if rule.target not in causes | findings:
+            key = "concludes" if rule.concludes else "against"
+            problems.append(((("rules", i, key)), f"unknown cause or finding {rule.target!r}"))
+        problems += check_conditions(model, rule.when, ("rules", i, "when"))
+
+    for i, cause in enumerate(model.causes):
+        for j, article_id in enumerate(cause.articles):
+            if articles.path(article_id, "en") is None:
+                problems.append((("causes", i, "articles", j), f"no article {article_id!r}"))
+        for key in ("fix", "verify"):
+            ref = getattr(cause, key)
+            for lang in ("en", "fr"):
+                if articles.path(ref.article, lang) is None:
+                    if lang == "en":
+                        problems.append(((("causes", i, key, "article")), f"no article {ref.article!r}"))
+                    continue
+                try:
+                    article = articles.get(ref.article, lang)
+                except ArticleError as exc:
+                    problems.append(((("causes", i, key)), str(exc)))
+                    continue
+                section = article.sections.get(ref.section)
+                if section is None:
+                    problems.append(
+                        (
+                            ("causes", i, key, "section"),
+                            f"article {ref.article!r} ({lang}) has no section {ref.section!r}",
+                        )
+                    )
+                elif key == "fix" and not section.steps:
+                    problems.append(
+                        (
+                            ("causes", i, key, "section"),
+                            f"section {ref.article}#{ref.section} ({lang}) has no ordered list of steps",
+                        )
+                    )
+    return problems

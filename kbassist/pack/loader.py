@@ -1,0 +1,179 @@
+"""Load packs from directories: YAML -> validated model -> cross-checked, compiled pack.
+
+Every problem found is reported with its file, line and column, all at once.
+Nothing in a pack is executed: YAML is loaded with the safe loader and
+conditions are data that the compiler translates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..engine.compiler import CompiledPack, Compiler, Slot, Tree, compile_rules
+from ..errors import PackError, Problem
+from ..knowledge.articles import ArticleError, ArticleLibrary
+from ..yamlsource import Located, load_yaml
+from .checks import check_pack
+from .model import Cause, FactDecl, Finding, PackModel, Question, Thresholds
+
+PACK_FILE = "pack.yaml"
+
+
+def data_root() -> Path:
+    """Where the bundled rules/ and articles/ are: inside the wheel, or the checkout."""
+    installed = Path(str(resources.files("kbassist"))) / "_data"
+    if (installed / "rules").is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2]
+
+
+def bundled_pack_dirs() -> list[Path]:
+    root = data_root() / "rules"
+    return sorted(p.parent for p in root.glob(f"*/{PACK_FILE}"))
+
+
+@dataclass
+class Pack:
+    """One or more pack files merged, validated and compiled."""
+
+    model: PackModel
+    files: list[str]
+    questions: dict[str, Question]
+    facts: dict[str, FactDecl]
+    findings: dict[str, Finding]
+    causes: dict[str, Cause]
+    compiled: CompiledPack
+    articles: ArticleLibrary
+    _conditions: dict[int, Tree] = field(default_factory=dict, repr=False)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.model.thresholds
+
+    def compiled_condition(self, condition: Any) -> Tree:
+        """A question's ``ask_when`` in the evaluators' form (cached per condition)."""
+        key = id(condition)
+        if key not in self._conditions:
+            self._conditions[key] = Compiler(self.compiled.slots).tree(condition)
+        return self._conditions[key]
+
+
+def _format_error(located: Located, error: dict[str, Any]) -> Problem:
+    loc = tuple(error.get("loc", ()))
+    message = error.get("msg", "invalid")
+    if error.get("type") == "extra_forbidden":
+        message = f"unknown key {loc[-1]!r}"
+    elif error.get("type") == "missing":
+        message = f"missing key {loc[-1]!r}"
+        loc = loc[:-1]
+    message = message.removeprefix("Value error, ")
+    readable = ".".join(str(p) for p in loc if p not in ("allof", "anyof", "notof", "leaf"))
+    return located.problem(loc, f"{readable}: {message}" if readable else message)
+
+
+def _read(directory: Path) -> tuple[Located, PackModel | None]:
+    file = directory / PACK_FILE
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PackError(Problem(str(directory), f"no {PACK_FILE} in this directory")) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PackError(Problem(str(file), f"cannot read: {exc}")) from None
+    located = load_yaml(text, str(file))
+    if located.problems:
+        return located, None
+    if not isinstance(located.data, dict):
+        located.problems.append(Problem(str(file), "a pack is a YAML mapping", 1))
+        return located, None
+    try:
+        return located, PackModel.model_validate(located.data)
+    except ValidationError as exc:
+        located.problems.extend(_format_error(located, e) for e in exc.errors())
+        return located, None
+
+
+def _slots(model: PackModel) -> dict[str, Slot]:
+    slots: dict[str, Slot] = {}
+    for q in model.questions:
+        slots[f"answer:{q.id}"] = Slot(f"answer:{q.id}", q.kind, q.role)
+    for f in model.facts:
+        slots[f"fact:{f.name}"] = Slot(f"fact:{f.name}", f.type)
+    for g in model.findings:
+        slots[f"finding:{g.id}"] = Slot(f"finding:{g.id}", "finding")
+    return slots
+
+
+def _merge(models: list[tuple[Located, PackModel]]) -> tuple[PackModel, list[Problem]]:
+    """Several packs become one; an id defined twice is an error naming both places."""
+    problems: list[Problem] = []
+    first = models[0][1]
+    merged: dict[str, list[Any]] = {k: [] for k in ("questions", "facts", "findings", "causes", "rules")}
+    seen: dict[tuple[str, str], str] = {}
+    for located, model in models:
+        for part in merged:
+            for i, item in enumerate(getattr(model, part)):
+                key = item.name if part == "facts" else item.id
+                kind = "fact" if part == "facts" else part.rstrip("s")
+                where = located.problem((part, i), "")
+                if (kind, key) in seen:
+                    problems.append(
+                        located.problem(
+                            (part, i), f"{kind} {key!r} is already defined at {seen[(kind, key)]}"
+                        )
+                    )
+                    continue
+                seen[(kind, key)] = f"{where.file}:{where.line}"
+                merged[part].append(item)
+    return first.model_copy(update=merged), problems
+
+
+def load_pack(directories: list[Path] | None = None) -> Pack:
+    """Load, check and compile packs; raises :class:`PackError` listing every problem."""
+    dirs = [Path(d) for d in directories] if directories else bundled_pack_dirs()
+    if not dirs:
+        raise PackError(Problem(str(data_root() / "rules"), "no rule pack found"))
+    loaded = [_read(d) for d in dirs]
+    problems = [p for located, _ in loaded for p in located.problems]
+    if problems:
+        raise PackError(problems)
+    pairs = [(located, model) for located, model in loaded if model is not None]
+    model, problems = _merge(pairs)
+    if problems:
+        raise PackError(problems)
+    article_roots = []
+    for d, (_, m) in zip(dirs, pairs, strict=True):
+        root = (d / m.pack.articles_dir).resolve()
+        if not root.is_dir():
+            raise PackError(
+                Problem(str(d / PACK_FILE), f"articles_dir {m.pack.articles_dir!r} is not a directory")
+            )
+        article_roots.append(root)
+    articles = ArticleLibrary(article_roots)
+    # Cross-checks report against the first file that defines each part; with
+    # one pack (the usual case) that is exact.
+    located = pairs[0][0]
+    slots = _slots(model)
+    problems = [located.problem(path, msg) for path, msg in check_pack(model, articles)]
+    if not problems:
+        compiled, compile_problems = compile_rules(model, slots)
+        problems = [located.problem(path, msg) for path, msg in compile_problems]
+    if problems:
+        raise PackError(problems)
+    return Pack(
+        model=model,
+        files=[str(d / PACK_FILE) for d in dirs],
+        questions={q.id: q for q in model.questions},
+        facts={f.name: f for f in model.facts},
+        findings={g.id: g for g in model.findings},
+        causes={c.id: c for c in model.causes},
+        compiled=compiled,
+        articles=articles,
+    )
+
+
+__all__ = ["ArticleError", "Pack", "PackError", "bundled_pack_dirs", "data_root", "load_pack"]

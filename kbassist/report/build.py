@@ -1,0 +1,191 @@
+"""Turn an engine outcome into a report in one language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..case import Case, sources_for
+from ..engine.compiler import Lit
+from ..engine.reasoner import Contribution, Outcome
+from ..pack.loader import Pack
+from .model import (
+    ArtifactReport,
+    CauseReport,
+    ChoiceReport,
+    EvidenceItem,
+    OpenCause,
+    QuestionReport,
+    Report,
+    RuledOut,
+    RuleTrace,
+)
+
+_OPS = {
+    "en": {
+        "eq": ("is", "is not"),
+        "in": ("is one of", "is none of"),
+        "lt": ("<", "not <"),
+        "le": ("≤", "not ≤"),
+        "gt": (">", "not >"),
+        "ge": ("≥", "not ≥"),
+        "present": ("is known", "is not known"),
+        "contains": ("contains", "does not contain"),
+        "finding": ("holds", "does not hold"),
+    },
+    "fr": {
+        "eq": ("vaut", "ne vaut pas"),
+        "in": ("vaut l'un de", "ne vaut aucun de"),
+        "lt": ("<", "non <"),
+        "le": ("≤", "non ≤"),
+        "gt": (">", "non >"),
+        "ge": ("≥", "non ≥"),
+        "present": ("est connu", "n'est pas connu"),
+        "contains": ("contient", "ne contient pas"),
+        "finding": ("est établi", "n'est pas établi"),
+    },
+}
+
+_REASON = {
+    "en": "evidence against it: {}",
+    "fr": "des éléments l'écartent : {}",
+}
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        parts = list(value)
+        while len(parts) > 2 and parts[-1] == 0:
+            parts.pop()
+        return ".".join(map(str, parts))
+    if isinstance(value, frozenset | list | set):
+        return ", ".join(sorted(_show(v) for v in value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def describe(lit: Lit, pack: Pack, lang: str) -> str:
+    kind, _, name = lit.slot.partition(":")
+    ops = _OPS.get(lang, _OPS["en"])
+    if kind == "finding":
+        title = pack.findings[name].title.get(lang)
+        return f"{title} {ops['finding'][int(lit.negated)]}"
+    label = name if kind == "fact" else f"{name}"
+    if lit.op == "present":
+        return f"{label} {ops['present'][int(lit.negated)]}"
+    return f"{label} {ops[lit.op][int(lit.negated)]} {_show(lit.value)}"
+
+
+def _evidence(
+    contributions: list[Contribution], outcome: Outcome, case: Case, seen: set[str] | None = None
+) -> list[EvidenceItem]:
+    """The answers and observations behind contributions, findings expanded."""
+    seen = set() if seen is None else seen
+    items: list[EvidenceItem] = []
+    keys: set[tuple[str, str, str]] = set()
+    for contribution in contributions:
+        for lit in contribution.disjunct:
+            kind, _, name = lit.slot.partition(":")
+            if kind == "finding":
+                if lit.negated or name in seen:
+                    continue
+                seen.add(name)
+                inner = [c for c in outcome.contributions.get(name, []) if c.certainty > 0]
+                found = _evidence(inner, outcome, case, seen)
+            else:
+                found = [
+                    EvidenceItem(fact=f, value=v, source=s) for f, v, s in sources_for(case, lit.slot)
+                ]
+            for item in found:
+                key = (item.fact, repr(item.value), item.source)
+                if key not in keys:
+                    keys.add(key)
+                    items.append(item)
+    return items
+
+
+def _traces(contributions: list[Contribution], pack: Pack, lang: str) -> list[RuleTrace]:
+    ordered = sorted(contributions, key=lambda c: (-abs(c.certainty), c.rule.index))
+    return [
+        RuleTrace(
+            rule=c.rule.id,
+            certainty=round(c.certainty, 4),
+            because=c.rule.because.get(lang) if c.rule.because else None,
+            conditions=[describe(lit, pack, lang) for lit in c.disjunct],
+        )
+        for c in ordered
+    ]
+
+
+def build_report(
+    pack: Pack,
+    case: Case,
+    outcome: Outcome,
+    questions: list[tuple[str, float]],
+    lang: str,
+) -> Report:
+    causes: list[CauseReport] = []
+    open_causes: list[OpenCause] = []
+    ruled_out: list[RuledOut] = []
+    for cause_id, cause in pack.causes.items():
+        cf = round(outcome.certainty.get(cause_id, 0.0), 4)
+        contributions = outcome.contributions.get(cause_id, [])
+        status = outcome.status(cause_id, pack)
+        traces = _traces(contributions, pack, lang)
+        if status == "concluded":
+            fix = pack.articles.get(cause.fix.article, lang).sections[cause.fix.section]
+            verify = pack.articles.get(cause.verify.article, lang).sections[cause.verify.section]
+            causes.append(
+                CauseReport(
+                    id=cause_id,
+                    confidence=min(cf, 1.0),
+                    title=cause.title.get(lang),
+                    summary=cause.summary.get(lang),
+                    severity=cause.severity,
+                    articles=list(cause.articles),
+                    evidence=_evidence([c for c in contributions if c.certainty > 0], outcome, case),
+                    steps=list(fix.steps),
+                    verify=verify.text,
+                    fix_section=f"{cause.fix.article}#{cause.fix.section}",
+                    explanation=traces,
+                )
+            )
+        elif status == "ruled_out":
+            against = [t for t in traces if t.certainty < 0]
+            reasons = [t.because or "; ".join(t.conditions) for t in against]
+            ruled_out.append(
+                RuledOut(
+                    id=cause_id,
+                    reason=_REASON.get(lang, _REASON["en"]).format(" / ".join(reasons)),
+                    confidence=cf,
+                    explanation=traces,
+                )
+            )
+        else:
+            open_causes.append(
+                OpenCause(id=cause_id, title=cause.title.get(lang), confidence=cf, explanation=traces)
+            )
+    causes.sort(key=lambda c: (-c.confidence, c.id))
+    open_causes.sort(key=lambda c: (-c.confidence, c.id))
+    return Report(
+        language=lang,
+        pack=pack.model.pack.id,
+        causes=causes,
+        open=open_causes,
+        ruled_out=ruled_out,
+        questions=[_question(pack, qid, score, lang) for qid, score in questions],
+        artifacts=[ArtifactReport(**a) for a in case.artifacts],
+        answers=dict(case.answers),
+    )
+
+
+def _question(pack: Pack, question_id: str, score: float, lang: str) -> QuestionReport:
+    q = pack.questions[question_id]
+    return QuestionReport(
+        id=q.id,
+        text=q.text.get(lang),
+        help=q.help.get(lang) if q.help else None,
+        kind=q.kind,
+        choices=[ChoiceReport(value=c.value, label=c.label.get(lang)) for c in q.choices],
+        usefulness=round(score, 4),
+    )

@@ -1,0 +1,66 @@
+"""Value normalisation shared by answers, facts, the compiler and both evaluators.
+
+Everything that reaches a rule evaluator has been through here, so that the
+durable_rules engine and the reference evaluator see exactly the same, safe
+inputs: case-folded single-line strings, int64-range integers, version tuples.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+VERSION_PARTS = 4
+VERSION_PART_MAX = 10**9
+
+_VERSION = re.compile(r"^\s*v?(\d+(?:\.\d+){0,3})(?:$|[\s(\-+_,;/])")
+# durable_rules' regex dialect mishandles these even inside a class; a literal
+# used with `contains` may not hold them.
+CONTAINS_FORBIDDEN = set("%^]\\")
+_CLASS_ESCAPED = set(".*+?|()${}[")
+
+
+class VersionError(ValueError):
+    pass
+
+
+def parse_version(text: str) -> tuple[int, ...]:
+    """'3.6.3' -> (3, 6, 3, 0). Accepts trailing words ('4.0.1 (build 5)')."""
+    match = _VERSION.match(str(text))
+    if not match:
+        raise VersionError(f"{text!r} is not a version (expected digits and dots, e.g. 3.6.3)")
+    parts = [int(p) for p in match.group(1).split(".")]
+    if any(p > VERSION_PART_MAX for p in parts):
+        raise VersionError(f"{text!r} has a version part larger than {VERSION_PART_MAX}")
+    return tuple(parts + [0] * (VERSION_PARTS - len(parts)))
+
+
+def clean_text(value: str) -> str:
+    """Case-fold and fold whitespace and control characters to single spaces."""
+    out = []
+    for ch in str(value):
+        if ch.isspace() or unicodedata.category(ch)[0] == "C":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split()).casefold()
+
+
+def clamp_int(value: int) -> int:
+    return max(INT_MIN, min(INT_MAX, int(value)))
+
+
+def contains_problem(literal: str) -> str | None:
+    bad = sorted(set(literal) & CONTAINS_FORBIDDEN)
+    if bad:
+        return f"'contains' text may not hold {' '.join(bad)}"
+    if not clean_text(literal):
+        return "'contains' text is empty"
+    return None
+
+
+def contains_regex(literal: str) -> str:
+    """A durable_rules regex matching any string that contains ``literal``."""
+    body = "".join(f"[{ch}]" if ch in _CLASS_ESCAPED else ch for ch in clean_text(literal))
+    return f".*{body}.*"
