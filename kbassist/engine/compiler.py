@@ -84,7 +84,7 @@ class CompiledPack:
 
 def normalise_literal(slot: Slot, op: str, value: Any) -> Any:
     """The engine-side form of a literal value, matching :func:`kbassist.case` inputs."""
-    from ..values import clean_text, clamp_int
+    from ..values import clamp_int, clean_text
 
     def one(v: Any) -> Any:
         if slot.type == "yesno":

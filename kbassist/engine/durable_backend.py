@@ -41,7 +41,7 @@ _MARK = "kb"  # every case fact carries kb=1; the guard rule matches on it
 class _SyncHost(_durable.Host):
     """A host without the background dispatch threads."""
 
-    def _run(self) -> None:  # noqa: D401 - overrides the thread starter
+    def _run(self) -> None:
         return None
 
 

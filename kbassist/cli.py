@@ -1,0 +1,158 @@
+"""The command line: a thin layer over :mod:`kbassist.api`.
+
+Nothing but the report goes to stdout; every input problem is one line on
+stderr (file, line, why) and an exit code from CONTRACT.md. Heavy imports
+happen inside the commands, so ``kbassist --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import KbassistError
+
+EXIT_FOUND = 1
+
+
+def _fail(error: KbassistError) -> None:
+    for problem in error.problems:
+        click.echo(f"kbassist: {problem}", err=True)
+    sys.exit(error.exit_code)
+
+
+class _Group(click.Group):
+    """Turns our errors into lines and exit codes; never a traceback for bad input."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KbassistError as error:
+            _fail(error)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # a bug: say so in one line, keep the trace opt-in
+            if os.environ.get("KBASSIST_DEBUG"):
+                raise
+            click.echo(
+                f"kbassist: internal error: {type(error).__name__}: {error} "
+                "(set KBASSIST_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(2)
+        return None
+
+
+@click.group(cls=_Group, invoke_without_command=True)
+@click.version_option(package_name="kbassist")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """kbassist: a troubleshooting assistant built from knowledge-base articles.
+
+    With no command, starts the helpdesk terminal UI.
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(tui)
+
+
+@main.command()
+def tui() -> None:
+    """Start the helpdesk terminal UI."""
+    from .tui.app import run_app
+
+    run_app()
+
+
+@main.command()
+@click.argument("artifacts", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--answers", "answers_file", type=click.Path(path_type=Path),
+              help="YAML or JSON file mapping question ids to answers.")
+@click.option("--answer", "answer_options", multiple=True, metavar="ID=VALUE",
+              help="One answer; overrides the answer file. Repeatable.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+@click.option("--pack", "packs", multiple=True, type=click.Path(path_type=Path),
+              help="Rule pack directory to use instead of the bundled one. Repeatable.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a cause is concluded.")
+def diagnose(
+    artifacts: tuple[Path, ...],
+    answers_file: Path | None,
+    answer_options: tuple[str, ...],
+    lang: str,
+    fmt: str,
+    packs: tuple[Path, ...],
+    exit_zero: bool,
+) -> None:
+    """Diagnose from artifacts and answers, without prompting."""
+    from .api import Diagnoser
+    from .case import read_answer_file, read_answer_option
+    from .report.render import to_markdown, to_text
+
+    diagnoser = Diagnoser(packs=list(packs) or None)
+    case = diagnoser.case()
+    if answers_file is not None:
+        read_answer_file(answers_file, case, diagnoser.pack)
+    for option in answer_options:
+        read_answer_option(option, case, diagnoser.pack)
+    for path in artifacts:
+        diagnoser.add_artifact(case, path)
+    report = diagnoser.diagnose(case, lang=lang)
+    if fmt == "json":
+        click.echo(report.to_json())
+    elif fmt == "markdown":
+        click.echo(to_markdown(report), nl=False)
+    else:
+        click.echo(to_text(report), nl=False)
+    sys.exit(EXIT_FOUND if report.causes and not exit_zero else 0)
+
+
+@main.group()
+def pack() -> None:
+    """Check rule packs."""
+
+
+@pack.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def validate(directory: Path | None) -> None:
+    """Validate a pack (default: the bundled one): exit 0 when valid, 3 when not."""
+    from .pack.loader import load_pack
+
+    loaded = load_pack([directory] if directory else None)
+    click.echo(
+        f"{', '.join(loaded.files)}: valid ({len(loaded.questions)} questions, "
+        f"{len(loaded.causes)} causes, {len(loaded.compiled.rules)} rules)"
+    )
+
+
+@main.group()
+def article() -> None:
+    """Read the bundled articles."""
+
+
+@article.command("show")
+@click.argument("article_id")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--section", help="Only this section (its anchor, e.g. fix-winsock-transports).")
+@click.option("--pack", "packs", multiple=True, type=click.Path(path_type=Path))
+def show(article_id: str, lang: str, section: str | None, packs: tuple[Path, ...]) -> None:
+    """Print an article, or one section of it, as Markdown."""
+    from .errors import InputError, Problem
+    from .pack.loader import load_pack
+
+    library = load_pack(list(packs) or None).articles
+    if library.path(article_id, "en") is None and library.path(article_id, lang) is None:
+        known = ", ".join(library.ids())
+        raise InputError(Problem(article_id, f"no such article (known: {known})"))
+    text = library.get(article_id, lang)
+    if section is None:
+        click.echo(text.markdown, nl=False)
+        return
+    found = text.sections.get(section)
+    if found is None:
+        known = ", ".join(text.sections)
+        raise InputError(Problem(f"{article_id}#{section}", f"no such section (known: {known})"))
+    click.echo(found.markdown, nl=False)

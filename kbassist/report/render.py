@@ -1,0 +1,140 @@
+"""Text (for a terminal) and Markdown (for a ticket) renderings of a report.
+
+Strings that may come from artifacts are passed through :func:`safe` so no
+control character or escape sequence reaches a terminal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from .model import Report
+
+LABELS = {
+    "en": {
+        "causes": "Concluded causes",
+        "none": "No cause concluded.",
+        "confidence": "confidence",
+        "evidence": "Evidence",
+        "why": "Why",
+        "fix": "Fix",
+        "verify": "Verify",
+        "open": "Still possible",
+        "ruled_out": "Ruled out",
+        "questions": "Questions that could change the result",
+        "artifacts": "Artifacts read",
+        "title": "kbassist diagnosis",
+        "informational": "informational",
+    },
+    "fr": {
+        "causes": "Causes retenues",
+        "none": "Aucune cause retenue.",
+        "confidence": "confiance",
+        "evidence": "Éléments",
+        "why": "Pourquoi",
+        "fix": "Correctif",
+        "verify": "Vérification",
+        "open": "Encore possibles",
+        "ruled_out": "Écartées",
+        "questions": "Questions qui pourraient changer le résultat",
+        "artifacts": "Fichiers lus",
+        "title": "Diagnostic kbassist",
+        "informational": "pour information",
+    },
+}
+
+
+def safe(text: object) -> str:
+    """Drop control characters (ESC included) but keep line breaks and tabs."""
+    return "".join(
+        ch
+        for ch in str(text)
+        if ch in "\n\t" or unicodedata.category(ch)[0] != "C"
+    )
+
+
+def _pct(value: float) -> str:
+    return f"{round(value * 100)}%"
+
+
+def to_text(report: Report) -> str:
+    t = LABELS.get(report.language, LABELS["en"])
+    out: list[str] = []
+    out.append(f"{t['causes']}:" if report.causes else t["none"])
+    for cause in report.causes:
+        tag = f" ({t['informational']})" if cause.severity == "informational" else ""
+        out.append("")
+        out.append(f"* {safe(cause.title)}{tag} [{cause.id}], {t['confidence']} {_pct(cause.confidence)}")
+        out.append(f"  {safe(cause.summary)}")
+        if cause.evidence:
+            out.append(f"  {t['evidence']}:")
+            out += [f"    - {safe(e.fact)} = {safe(e.value)}  ({safe(e.source)})" for e in cause.evidence]
+        out.append(f"  {t['why']}:")
+        for trace in cause.explanation:
+            reason = trace.because or "; ".join(trace.conditions)
+            out.append(f"    {trace.certainty:+.2f} {safe(reason)}")
+        out.append(f"  {t['fix']} ({cause.fix_section}):")
+        out += [f"    {n}. {safe(step)}" for n, step in enumerate(cause.steps, 1)]
+        out.append(f"  {t['verify']}:")
+        out += [f"    {safe(line)}" for line in cause.verify.splitlines()]
+    if report.open:
+        out += ["", f"{t['open']}:"]
+        out += [f"  - {safe(c.title)} [{c.id}] {_pct(max(c.confidence, 0.0))}" for c in report.open]
+    if report.ruled_out:
+        out += ["", f"{t['ruled_out']}:"]
+        out += [f"  - {r.id}: {safe(r.reason)}" for r in report.ruled_out]
+    if report.questions:
+        out += ["", f"{t['questions']}:"]
+        for q in report.questions:
+            choices = f" ({', '.join(c.value for c in q.choices)})" if q.choices else ""
+            out.append(f"  - {q.id}: {safe(q.text)}{choices}")
+    if report.artifacts:
+        out += ["", f"{t['artifacts']}:"]
+        out += [f"  - {safe(a.path)}: {a.kind}" for a in report.artifacts]
+    return "\n".join(out) + "\n"
+
+
+def _md_escape(text: object) -> str:
+    return safe(text).replace("|", "\\|")
+
+
+def to_markdown(report: Report) -> str:
+    """A ticket note: paste-ready Markdown."""
+    t = LABELS.get(report.language, LABELS["en"])
+    out = [f"## {t['title']}", ""]
+    if not report.causes:
+        out += [t["none"], ""]
+    for cause in report.causes:
+        tag = f" _({t['informational']})_" if cause.severity == "informational" else ""
+        out += [
+            f"### {_md_escape(cause.title)}{tag}",
+            "",
+            f"`{cause.id}` — {t['confidence']} **{_pct(cause.confidence)}** — "
+            + ", ".join(f"`{a}`" for a in cause.articles),
+            "",
+            _md_escape(cause.summary),
+            "",
+        ]
+        if cause.evidence:
+            out += [f"**{t['evidence']}**", ""]
+            out += [
+                f"- `{_md_escape(e.fact)}` = `{_md_escape(e.value)}` ({_md_escape(e.source)})"
+                for e in cause.evidence
+            ]
+            out.append("")
+        out += [f"**{t['fix']}**", ""]
+        out += [f"{n}. {_md_escape(step)}" for n, step in enumerate(cause.steps, 1)]
+        out += ["", f"**{t['verify']}**", "", _md_escape(cause.verify), ""]
+    if report.open:
+        out += [f"**{t['open']}**", ""]
+        out += [f"- {_md_escape(c.title)} (`{c.id}`)" for c in report.open]
+        out.append("")
+    if report.ruled_out:
+        out += [f"**{t['ruled_out']}**", ""]
+        out += [f"- `{r.id}`: {_md_escape(r.reason)}" for r in report.ruled_out]
+        out.append("")
+    if report.questions:
+        out += [f"**{t['questions']}**", ""]
+        out += [f"- {_md_escape(q.text)} (`{q.id}`)" for q in report.questions]
+        out.append("")
+    return "\n".join(out)

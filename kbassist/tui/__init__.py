@@ -1,0 +1,1 @@
+"""The helpdesk terminal UI (Textual). Only this package imports textual."""
