@@ -1,0 +1,44 @@
+"""Shared fixtures: the bundled pack, sample files, and a copy of the pack to break."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kbassist.api import Diagnoser
+from kbassist.pack.loader import data_root, load_pack
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SAMPLES = SHARED / "samples"
+
+
+@pytest.fixture(scope="session")
+def pack():
+    return load_pack()
+
+
+@pytest.fixture(scope="session")
+def diagnoser(pack):
+    return Diagnoser(pack)
+
+
+@pytest.fixture
+def pack_copy(tmp_path: Path) -> Path:
+    """A writable copy of the bundled pack whose articles point at the bundled ones."""
+    target = tmp_path / "pack"
+    target.mkdir()
+    text = (data_root() / "rules" / "exchange" / "pack.yaml").read_text(encoding="utf-8")
+    articles = (data_root() / "articles").resolve()
+    text = text.replace("articles_dir: ../../articles", f"articles_dir: {articles}")
+    (target / "pack.yaml").write_text(text, encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def articles_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "articles"
+    shutil.copytree(data_root() / "articles", target)
+    return target

@@ -1,0 +1,125 @@
+"""Broken packs: every problem is reported with file:line:column, and the exit code is 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kbassist.cli import main
+from kbassist.errors import PackError
+from kbassist.pack.loader import load_pack
+
+
+def problems_for(pack_dir: Path) -> list[str]:
+    with pytest.raises(PackError) as info:
+        load_pack([pack_dir])
+    return [str(p) for p in info.value.problems]
+
+
+def edit(pack_dir: Path, old: str, new: str, count: int = 1) -> int:
+    """Replace text in the pack; returns the 1-based line of the first replacement."""
+    path = pack_dir / "pack.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return line
+
+
+def test_bundled_pack_is_valid():
+    result = CliRunner().invoke(main, ["pack", "validate"])
+    assert result.exit_code == 0, result.stderr
+    assert "6 causes" in result.stdout
+
+
+def test_unknown_fact_in_a_rule_names_its_line(pack_copy: Path):
+    line = edit(pack_copy, "{fact: enumprot.failed, is: true}", "{fact: enumprot.failled, is: true}")
+    problems = problems_for(pack_copy)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{pack_copy / 'pack.yaml'}:{line}:")
+    assert "unknown fact 'enumprot.failled'" in problems[0]
+
+
+def test_value_outside_choices_and_wrong_operator(pack_copy: Path):
+    edit(pack_copy, "{answer: symptom, is: mail-stuck-in-queue}", "{answer: symptom, is: stuck}")
+    edit(pack_copy, "{fact: outlook.disable-winsock, gt: 0}", "{fact: outlook.disable-winsock, contains: x}")
+    problems = problems_for(pack_copy)
+    assert any("'stuck' is not one of the choices" in p for p in problems)
+    assert any("'contains' does not apply to int input" in p for p in problems)
+    assert len(problems) >= 2  # all problems at once, not only the first
+
+
+def test_schema_errors_name_key_and_line(pack_copy: Path):
+    line = edit(pack_copy, "    certainty: 0.9\n", "    certainty: 1.5\n    colour: red\n")
+    problems = problems_for(pack_copy)
+    assert any(f":{line}:" in p and "certainty" in p for p in problems)
+    assert any(f":{line + 1}:" in p and "unknown key 'colour'" in p for p in problems)
+
+
+def test_bad_version_literal(pack_copy: Path):
+    edit(pack_copy, 'lt: "4.0"', 'lt: "four"')
+    assert any("is not a version" in p for p in problems_for(pack_copy))
+
+
+def test_symptom_alone_cannot_conclude(pack_copy: Path):
+    edit(
+        pack_copy,
+        "    when: {fact: event.msexchangeis-9671.count, gt: 0}",
+        "    when: {answer: symptom, is: registration-event}",
+    )
+    assert any("symptom alone" in p for p in problems_for(pack_copy))
+
+
+def test_missing_article_section(pack_copy: Path):
+    edit(pack_copy, "section: fix-cisco-vpn", "section: fix-nowhere")
+    assert any("has no section 'fix-nowhere'" in p for p in problems_for(pack_copy))
+
+
+def test_duplicate_keys_and_syntax_errors(pack_copy: Path):
+    line = edit(pack_copy, "  version: \"1.0\"\n", "  version: \"1.0\"\n  version: \"2.0\"\n")
+    assert any(f":{line + 1}:" in p and "duplicate key 'version'" in p for p in problems_for(pack_copy))
+    (pack_copy / "pack.yaml").write_text("pack: {id: x\nrules: [\n")
+    (problem,) = problems_for(pack_copy)
+    assert "invalid YAML" in problem and "pack.yaml:2:6:" in problem
+
+
+def test_yaml_tags_are_never_executed(pack_copy: Path, tmp_path: Path):
+    marker = tmp_path / "executed"
+    (pack_copy / "pack.yaml").write_text(
+        f"pack: !!python/object/apply:os.system ['touch {marker}']\n"
+    )
+    (problem,) = problems_for(pack_copy)
+    assert "invalid YAML" in problem
+    assert not marker.exists()
+
+
+def test_cli_exit_3_one_line_per_problem(pack_copy: Path):
+    edit(pack_copy, "{fact: enumprot.failed, is: true}", "{fact: nope, is: true}")
+    result = CliRunner().invoke(main, ["diagnose", "--pack", str(pack_copy), "--answer", "symptom=other"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown fact 'nope'" in lines[0] and "pack.yaml:" in lines[0]
+    result = CliRunner().invoke(main, ["pack", "validate", str(pack_copy)])
+    assert result.exit_code == 3
+
+
+def test_missing_pack_directory(tmp_path: Path):
+    result = CliRunner().invoke(main, ["pack", "validate", str(tmp_path)])
+    assert result.exit_code == 3 and "no pack.yaml" in result.stderr
+
+
+def test_conflicting_ids_between_packs(pack_copy: Path, tmp_path: Path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pack.yaml").write_text((pack_copy / "pack.yaml").read_text())
+    problems = problems_for_many([pack_copy, other])
+    assert any("is already defined at" in p for p in problems)
+
+
+def problems_for_many(dirs: list[Path]) -> list[str]:
+    with pytest.raises(PackError) as info:
+        load_pack(dirs)
+    return [str(p) for p in info.value.problems]

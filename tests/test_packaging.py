@@ -1,0 +1,59 @@
+"""The wheel carries the bundled pack and articles; the core never imports textual."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def test_core_does_not_import_textual():
+    code = (
+        "import sys, kbassist.api, kbassist.cli, kbassist.report.render\n"
+        "from kbassist.api import Diagnoser\n"
+        "Diagnoser().diagnose(Diagnoser().case({'cisco-vpn-version': '3.0'}))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
+    """Build the wheel, install it (no deps: they are in this venv) and run from elsewhere."""
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(dist), str(REPO)],
+        check=True, capture_output=True,
+    )
+    (wheel,) = dist.glob("kbassist-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "kbassist/_data/rules/exchange/pack.yaml" in names
+    assert "kbassist/_data/articles/fr/kb319572.md" in names
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
+         str(wheel)],
+        check=True, capture_output=True,
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "kbassist", "diagnose", "--answer", "cisco-vpn-version=3.6.3",
+         "--format", "json", "--lang", "fr"],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["causes"][0]["steps"][0].startswith("Mettez à niveau")
+    where = subprocess.run(
+        [sys.executable, "-c", "import kbassist.pack.loader as l; print(l.data_root())"],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
+    )
+    assert where.stdout.strip().startswith(str(target))
