@@ -1,10 +1,10 @@
 """The Python API: load a pack, build a case, get the report the CLI prints.
 
-    from kbassist.api import Diagnoser
-    diagnoser = Diagnoser()                      # the bundled pack
-    case = diagnoser.case(answers={"cisco-vpn-version": "3.6.3"})
-    report = diagnoser.diagnose(case, lang="fr")
-    print(report.to_json())
+from kbassist.api import Diagnoser
+diagnoser = Diagnoser()                      # the bundled pack
+case = diagnoser.case(answers={"cisco-vpn-version": "3.6.3"})
+report = diagnoser.diagnose(case, lang="fr")
+print(report.to_json())
 """
 
 from __future__ import annotations
@@ -29,8 +29,13 @@ LANGUAGES = ("en", "fr")
 class Diagnoser:
     """A pack and an engine, ready to diagnose any number of cases (one at a time)."""
 
-    def __init__(self, pack: Pack | None = None, *, packs: Iterable[Path] | None = None,
-                 engine: str = "durable"):
+    def __init__(
+        self,
+        pack: Pack | None = None,
+        *,
+        packs: Iterable[Path] | None = None,
+        engine: str = "durable",
+    ):
         self.pack = pack or load_pack(list(packs) if packs else None)
         self.backend: Backend = (
             ReferenceBackend()

@@ -71,7 +71,9 @@ def parse_answer(question: Question, raw: Any) -> str | None:
             parse_version(text)
         except VersionError:
             words = ", ".join([*question.special, UNKNOWN])
-            raise ValueError(f"{text!r} is not a version (e.g. 3.6.3) nor one of: {words}") from None
+            raise ValueError(
+                f"{text!r} is not a version (e.g. 3.6.3) nor one of: {words}"
+            ) from None
         return text
     if not text:
         raise ValueError("empty text")

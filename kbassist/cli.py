@@ -68,15 +68,34 @@ def tui() -> None:
 
 @main.command()
 @click.argument("artifacts", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--answers", "answers_file", type=click.Path(path_type=Path),
-              help="YAML or JSON file mapping question ids to answers.")
-@click.option("--answer", "answer_options", multiple=True, metavar="ID=VALUE",
-              help="One answer; overrides the answer file. Repeatable.")
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(path_type=Path),
+    help="YAML or JSON file mapping question ids to answers.",
+)
+@click.option(
+    "--answer",
+    "answer_options",
+    multiple=True,
+    metavar="ID=VALUE",
+    help="One answer; overrides the answer file. Repeatable.",
+)
 @click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True)
-@click.option("--pack", "packs", multiple=True, type=click.Path(path_type=Path),
-              help="Rule pack directory to use instead of the bundled one. Repeatable.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--pack",
+    "packs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Rule pack directory to use instead of the bundled one. Repeatable.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a cause is concluded.")
 def diagnose(
     artifacts: tuple[Path, ...],

@@ -54,7 +54,9 @@ def load_yaml(text: str, file: str) -> Located:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         reason = exc.problem or exc.context or "invalid YAML"
-        return Located(None, file, problems=[Problem(file, f"invalid YAML: {reason}", line, column)])
+        return Located(
+            None, file, problems=[Problem(file, f"invalid YAML: {reason}", line, column)]
+        )
     except yaml.YAMLError as exc:
         return Located(None, file, problems=[Problem(file, f"invalid YAML: {exc}")])
     located = Located(data, file)
@@ -93,7 +95,10 @@ def _walk(node: yaml.Node, path: Path, located: Located) -> None:
                 )
             seen.add(key)
             child = (*path, key)
-            located.positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            located.positions[child] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             _walk(value_node, child, located)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):

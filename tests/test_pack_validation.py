@@ -35,7 +35,9 @@ def test_bundled_pack_is_valid():
 
 
 def test_unknown_fact_in_a_rule_names_its_line(pack_copy: Path):
-    line = edit(pack_copy, "{fact: enumprot.failed, is: true}", "{fact: enumprot.failled, is: true}")
+    line = edit(
+        pack_copy, "{fact: enumprot.failed, is: true}", "{fact: enumprot.failled, is: true}"
+    )
     problems = problems_for(pack_copy)
     assert len(problems) == 1
     assert problems[0].startswith(f"{pack_copy / 'pack.yaml'}:{line}:")
@@ -44,7 +46,11 @@ def test_unknown_fact_in_a_rule_names_its_line(pack_copy: Path):
 
 def test_value_outside_choices_and_wrong_operator(pack_copy: Path):
     edit(pack_copy, "{answer: symptom, is: mail-stuck-in-queue}", "{answer: symptom, is: stuck}")
-    edit(pack_copy, "{fact: outlook.disable-winsock, gt: 0}", "{fact: outlook.disable-winsock, contains: x}")
+    edit(
+        pack_copy,
+        "{fact: outlook.disable-winsock, gt: 0}",
+        "{fact: outlook.disable-winsock, contains: x}",
+    )
     problems = problems_for(pack_copy)
     assert any("'stuck' is not one of the choices" in p for p in problems)
     assert any("'contains' does not apply to int input" in p for p in problems)
@@ -78,8 +84,10 @@ def test_missing_article_section(pack_copy: Path):
 
 
 def test_duplicate_keys_and_syntax_errors(pack_copy: Path):
-    line = edit(pack_copy, "  version: \"1.0\"\n", "  version: \"1.0\"\n  version: \"2.0\"\n")
-    assert any(f":{line + 1}:" in p and "duplicate key 'version'" in p for p in problems_for(pack_copy))
+    line = edit(pack_copy, '  version: "1.0"\n', '  version: "1.0"\n  version: "2.0"\n')
+    assert any(
+        f":{line + 1}:" in p and "duplicate key 'version'" in p for p in problems_for(pack_copy)
+    )
     (pack_copy / "pack.yaml").write_text("pack: {id: x\nrules: [\n")
     (problem,) = problems_for(pack_copy)
     assert "invalid YAML" in problem and "pack.yaml:2:6:" in problem
@@ -97,7 +105,9 @@ def test_yaml_tags_are_never_executed(pack_copy: Path, tmp_path: Path):
 
 def test_cli_exit_3_one_line_per_problem(pack_copy: Path):
     edit(pack_copy, "{fact: enumprot.failed, is: true}", "{fact: nope, is: true}")
-    result = CliRunner().invoke(main, ["diagnose", "--pack", str(pack_copy), "--answer", "symptom=other"])
+    result = CliRunner().invoke(
+        main, ["diagnose", "--pack", str(pack_copy), "--answer", "symptom=other"]
+    )
     assert result.exit_code == 3
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()

@@ -27,9 +27,20 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
     """Build the wheel, install it (no deps: they are in this venv) and run from elsewhere."""
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(dist), str(REPO)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
     )
     (wheel,) = dist.glob("kbassist-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -37,23 +48,51 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
     assert "kbassist/_data/articles/fr/kb319572.md" in names
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-         str(wheel)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
     proc = subprocess.run(
-        [sys.executable, "-m", "kbassist", "diagnose", "--answer", "cisco-vpn-version=3.6.3",
-         "--format", "json", "--lang", "fr"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "kbassist",
+            "diagnose",
+            "--answer",
+            "cisco-vpn-version=3.6.3",
+            "--format",
+            "json",
+            "--lang",
+            "fr",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
     assert data["causes"][0]["steps"][0].startswith("Mettez à niveau")
     where = subprocess.run(
         [sys.executable, "-c", "import kbassist.pack.loader as l; print(l.data_root())"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert where.stdout.strip().startswith(str(target))

@@ -190,7 +190,9 @@ def compile_rules(pack: Any, slots: dict[str, Slot]) -> tuple[CompiledPack, list
 
     # Levels: a rule reading findings runs after the rules that conclude them.
     reads = {
-        index: {lit.slot.split(":", 1)[1] for d in dis for lit in d if lit.slot.startswith("finding:")}
+        index: {
+            lit.slot.split(":", 1)[1] for d in dis for lit in d if lit.slot.startswith("finding:")
+        }
         for index, _, _, dis in staged
     }
     level: dict[int, int] = {}

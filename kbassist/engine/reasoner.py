@@ -163,7 +163,9 @@ def askable(pack: Pack, case: Case, inputs: dict[str, Any]) -> list[str]:
     return out
 
 
-def rank_questions(pack: Pack, backend: Backend, case: Case, now: Outcome) -> list[tuple[str, float]]:
+def rank_questions(
+    pack: Pack, backend: Backend, case: Case, now: Outcome
+) -> list[tuple[str, float]]:
     """Unanswered questions that could change the outcome, most useful first."""
     scored = []
     order = {q.id: i for i, q in enumerate(pack.model.questions)}

@@ -60,9 +60,7 @@ class ReferenceBackend:
 
     name = "reference"
 
-    def fire(
-        self, rules: Iterable[CompiledRule], case: Mapping[str, Any]
-    ) -> dict[int, list[int]]:
+    def fire(self, rules: Iterable[CompiledRule], case: Mapping[str, Any]) -> dict[int, list[int]]:
         fired: dict[int, list[int]] = {}
         for rule in rules:
             if evaluate(rule.tree, case):

@@ -46,4 +46,6 @@ def read_artifact(path: Path) -> Artifact:
     for detect, parse in READERS:
         if detect(head):
             return parse(path)
-    raise InputError(Problem(file, "unsupported artifact: no reader recognises this file's content"))
+    raise InputError(
+        Problem(file, "unsupported artifact: no reader recognises this file's content")
+    )

@@ -138,9 +138,7 @@ def parse_article(text: str, path: Path) -> Article:
         markdown=body.strip() + "\n",
         path=path,
     )
-    heads = [
-        i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"
-    ]
+    heads = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
     body_lines = body.splitlines()
     for n, start in enumerate(heads):
         stop = heads[n + 1] if n + 1 < len(heads) else len(tokens)
@@ -153,7 +151,11 @@ def parse_article(text: str, path: Path) -> Article:
         if anchor in article.sections:
             raise ArticleError(Problem(file, f"anchor {anchor!r} appears twice", line))
         first = (tokens[start].map or [0, 0])[0]
-        last = (tokens[heads[n + 1]].map or [len(body_lines), 0])[0] if n + 1 < len(heads) else len(body_lines)
+        last = (
+            (tokens[heads[n + 1]].map or [len(body_lines), 0])[0]
+            if n + 1 < len(heads)
+            else len(body_lines)
+        )
         section_tokens = tokens[start + 3 : stop]
         article.sections[anchor] = Section(
             anchor=anchor,

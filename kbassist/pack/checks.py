@@ -41,7 +41,9 @@ def _leaves(cond: Any, path: Path) -> Iterator[tuple[Leaf, Path]]:
         yield cond, path
 
 
-def _value_problem(kind: str, op: str, value: Any, choices: list[str], special: list[str]) -> str | None:
+def _value_problem(
+    kind: str, op: str, value: Any, choices: list[str], special: list[str]
+) -> str | None:
     values = value if op == "in" else [value]
     for v in values:
         if kind == "yesno" and not (isinstance(v, bool) or v in ("yes", "no")):
@@ -94,9 +96,12 @@ def check_conditions(model: PackModel, cond: Any, path: Path) -> Iterator[tuple[
             continue
         op = leaf.op
         if op not in ALLOWED[kind]:
-            yield (*where, op), (
-                f"'{op}' does not apply to {kind} input {leaf.subject!r} "
-                f"(use {', '.join(sorted(ALLOWED[kind]))})"
+            yield (
+                (*where, op),
+                (
+                    f"'{op}' does not apply to {kind} input {leaf.subject!r} "
+                    f"(use {', '.join(sorted(ALLOWED[kind]))})"
+                ),
             )
             continue
         if op != "present":
@@ -149,7 +154,9 @@ def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, s
             for lang in ("en", "fr"):
                 if articles.path(ref.article, lang) is None:
                     if lang == "en":
-                        problems.append(((("causes", i, key, "article")), f"no article {ref.article!r}"))
+                        problems.append(
+                            ((("causes", i, key, "article")), f"no article {ref.article!r}")
+                        )
                     continue
                 try:
                     article = articles.get(ref.article, lang)
@@ -168,7 +175,8 @@ def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, s
                     problems.append(
                         (
                             ("causes", i, key, "section"),
-                            f"section {ref.article}#{ref.section} ({lang}) has no ordered list of steps",
+                            f"section {ref.article}#{ref.section} ({lang}) has no ordered list "
+                            "of steps",
                         )
                     )
     return problems

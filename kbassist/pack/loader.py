@@ -112,7 +112,9 @@ def _merge(models: list[tuple[Located, PackModel]]) -> tuple[PackModel, list[Pro
     """Several packs become one; an id defined twice is an error naming both places."""
     problems: list[Problem] = []
     first = models[0][1]
-    merged: dict[str, list[Any]] = {k: [] for k in ("questions", "facts", "findings", "causes", "rules")}
+    merged: dict[str, list[Any]] = {
+        k: [] for k in ("questions", "facts", "findings", "causes", "rules")
+    }
     seen: dict[tuple[str, str], str] = {}
     for located, model in models:
         for part in merged:
@@ -150,7 +152,9 @@ def load_pack(directories: list[Path] | None = None) -> Pack:
         root = (d / m.pack.articles_dir).resolve()
         if not root.is_dir():
             raise PackError(
-                Problem(str(d / PACK_FILE), f"articles_dir {m.pack.articles_dir!r} is not a directory")
+                Problem(
+                    str(d / PACK_FILE), f"articles_dir {m.pack.articles_dir!r} is not a directory"
+                )
             )
         article_roots.append(root)
     articles = ArticleLibrary(article_roots)

@@ -141,7 +141,8 @@ Condition = Annotated[
     Discriminator(
         _condition_tag,
         custom_error_type="condition",
-        custom_error_message="a condition is a mapping: all / any / not, or answer / fact / finding",
+        custom_error_message="a condition is a mapping: all / any / not, "
+        "or answer / fact / finding",
     ),
 ]
 

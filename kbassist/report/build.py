@@ -94,7 +94,8 @@ def _evidence(
                 found = _evidence(inner, outcome, case, seen)
             else:
                 found = [
-                    EvidenceItem(fact=f, value=v, source=s) for f, v, s in sources_for(case, lit.slot)
+                    EvidenceItem(fact=f, value=v, source=s)
+                    for f, v, s in sources_for(case, lit.slot)
                 ]
             for item in found:
                 key = (item.fact, repr(item.value), item.source)
@@ -143,7 +144,9 @@ def build_report(
                     summary=cause.summary.get(lang),
                     severity=cause.severity,
                     articles=list(cause.articles),
-                    evidence=_evidence([c for c in contributions if c.certainty > 0], outcome, case),
+                    evidence=_evidence(
+                        [c for c in contributions if c.certainty > 0], outcome, case
+                    ),
                     steps=list(fix.steps),
                     verify=verify.text,
                     fix_section=f"{cause.fix.article}#{cause.fix.section}",
@@ -163,7 +166,9 @@ def build_report(
             )
         else:
             open_causes.append(
-                OpenCause(id=cause_id, title=cause.title.get(lang), confidence=cf, explanation=traces)
+                OpenCause(
+                    id=cause_id, title=cause.title.get(lang), confidence=cf, explanation=traces
+                )
             )
     causes.sort(key=lambda c: (-c.confidence, c.id))
     open_causes.sort(key=lambda c: (-c.confidence, c.id))

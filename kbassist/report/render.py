@@ -46,11 +46,7 @@ LABELS = {
 
 def safe(text: object) -> str:
     """Drop control characters (ESC included) but keep line breaks and tabs."""
-    return "".join(
-        ch
-        for ch in str(text)
-        if ch in "\n\t" or unicodedata.category(ch)[0] != "C"
-    )
+    return "".join(ch for ch in str(text) if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
 def _pct(value: float) -> str:
@@ -64,11 +60,16 @@ def to_text(report: Report) -> str:
     for cause in report.causes:
         tag = f" ({t['informational']})" if cause.severity == "informational" else ""
         out.append("")
-        out.append(f"* {safe(cause.title)}{tag} [{cause.id}], {t['confidence']} {_pct(cause.confidence)}")
+        out.append(
+            f"* {safe(cause.title)}{tag} [{cause.id}], {t['confidence']} {_pct(cause.confidence)}"
+        )
         out.append(f"  {safe(cause.summary)}")
         if cause.evidence:
             out.append(f"  {t['evidence']}:")
-            out += [f"    - {safe(e.fact)} = {safe(e.value)}  ({safe(e.source)})" for e in cause.evidence]
+            out += [
+                f"    - {safe(e.fact)} = {safe(e.value)}  ({safe(e.source)})"
+                for e in cause.evidence
+            ]
         out.append(f"  {t['why']}:")
         for trace in cause.explanation:
             reason = trace.because or "; ".join(trace.conditions)

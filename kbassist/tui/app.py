@@ -6,6 +6,8 @@ on, and points to `kbassist diagnose`, which works today.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Header, Static
 
@@ -14,7 +16,7 @@ from ..pack.loader import load_pack
 
 class PlaceholderApp(App[None]):
     TITLE = "kbassist"
-    BINDINGS = [("q", "quit", "Quit")]
+    BINDINGS: ClassVar = [("q", "quit", "Quit")]
 
     def compose(self) -> ComposeResult:
         pack = load_pack()
