@@ -162,11 +162,14 @@ class DurableBackend:
             name = self._ruleset_for(rules)
             sid = str(next(self._sessions))
             self._fired = []
-            try:
-                self._host.assert_fact(name, self._fact(case, sid))
-            finally:
-                # The guard rule always fires, so the session exists and can be deleted.
-                self._host.delete_state(name, sid)
+            with warnings.catch_warnings():
+                # Its actions call datetime.utcfromtimestamp, deprecated on 3.12+.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                try:
+                    self._host.assert_fact(name, self._fact(case, sid))
+                finally:
+                    # The guard rule always fires, so the session exists and can be deleted.
+                    self._host.delete_state(name, sid)
             fired: dict[int, list[int]] = {}
             for rule, disjunct in self._fired:
                 fired.setdefault(rule, []).append(disjunct)
