@@ -105,8 +105,11 @@ class DurableBackend:
             return {"$and": [parts, test]}
         if lit.op == "contains":
             if slot.type == "list":
-                if lit.negated:
-                    return {"$or": [missing, {"$iall": {field: {"$neq": {"$i": lit.value}}}}]}
+                if lit.negated:  # $iall is false on an empty list, hence the count
+                    empty = {f"{field}_n": 0}
+                    return {
+                        "$or": [missing, empty, {"$iall": {field: {"$neq": {"$i": lit.value}}}}]
+                    }
                 return {"$iany": {field: {"$eq": {"$i": lit.value}}}}
             return {"$and": [exists, {"$mt": {field: contains_regex(lit.value)}}]}
         if lit.op == "eq":
@@ -150,6 +153,7 @@ class DurableBackend:
                 fact[field] = ".".join(str(p) for p in value)
             elif isinstance(value, list | frozenset | set):
                 fact[field] = sorted(value)
+                fact[f"{field}_n"] = len(value)
             else:
                 fact[field] = value
         return fact
