@@ -13,6 +13,10 @@ import unicodedata
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 VERSION_PARTS = 4
 VERSION_PART_MAX = 10**9
+VERSION_SHIFT = 30  # 2**30 > VERSION_PART_MAX: two parts fit one int64 (see version_key)
+# durable_rules stores string lengths in 16 bits: text values are cut well below
+# 64 KiB of UTF-8, the same for both evaluators.
+TEXT_MAX_BYTES = 16 * 1024
 
 _VERSION = re.compile(r"^\s*v?(\d+(?:\.\d+){0,3})(?:$|[\s(\-+_,;/])")
 # durable_rules' regex dialect mishandles these even inside a class; a literal
@@ -44,7 +48,17 @@ def clean_text(value: str) -> str:
             out.append(" ")
         else:
             out.append(ch)
-    return " ".join("".join(out).split()).casefold()
+    text = " ".join("".join(out).split()).casefold()
+    encoded = text.encode("utf-8")
+    if len(encoded) > TEXT_MAX_BYTES:
+        text = encoded[:TEXT_MAX_BYTES].decode("utf-8", errors="ignore").rstrip()
+    return text
+
+
+def version_key(version: tuple[int, ...]) -> tuple[int, int]:
+    """A 4-part version as two int64s that compare in the same order, (p0.p1, p2.p3)."""
+    p0, p1, p2, p3 = version
+    return (p0 << VERSION_SHIFT) | p1, (p2 << VERSION_SHIFT) | p3
 
 
 def clamp_int(value: int) -> int:

@@ -14,8 +14,8 @@ boundaries of its literals, so that conjunctions really get satisfied. One test
 pushes thousands of cases through a single backend, which only works if every
 durable_rules session is deleted after use (a ruleset holds at most 1024).
 
-The strict xfail tests at the end pin down inputs on which the backends still
-disagree or durable_rules fails (long strings, long rules, many facts).
+The tests at the end pin durable_rules' own limits (long strings, deeply
+nested rules, many facts) and how kbassist keeps inside them.
 """
 
 from __future__ import annotations
@@ -31,14 +31,28 @@ from hypothesis import strategies as st
 
 from kbassist.case import Case, Observation, merge_observations, parse_answer
 from kbassist.engine.compiler import CompiledPack, Lit, Slot, compile_rules
-from kbassist.engine.durable_backend import DurableBackend
+from kbassist.engine.durable_backend import (
+    FIELD_LIMIT,
+    GROUP_LIMIT,
+    DurableBackend,
+    _host_class,
+    _noop,
+    groups,
+)
 from kbassist.engine.reasoner import rank_questions, run
 from kbassist.engine.reference import ReferenceBackend, holds
 from kbassist.pack.checks import ALLOWED, check_conditions
 from kbassist.pack.loader import _slots, load_pack
 from kbassist.pack.model import PackModel
 from kbassist.report.build import build_report
-from kbassist.values import CONTAINS_FORBIDDEN, INT_MAX, INT_MIN, clean_text, contains_problem
+from kbassist.values import (
+    CONTAINS_FORBIDDEN,
+    INT_MAX,
+    INT_MIN,
+    TEXT_MAX_BYTES,
+    clean_text,
+    contains_problem,
+)
 
 PACK = load_pack()
 REFERENCE = ReferenceBackend()
@@ -572,19 +586,13 @@ def test_negated_list_contains_holds_on_an_empty_list():
         assert durable.fire(compiled.rules, inputs) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DurableError,
-    reason="compile_rules accepts a disjunct holding a version range plus one more comparison, "
-    "but durable_rules cannot register it (error code 113, ERR_EXPRESSION_LIMIT_EXCEEDED, "
-    "at most 32 expressions per rule) so DurableBackend.fire raises",
-)
 def test_version_range_with_one_more_comparison_is_evaluated():
+    # Four-part versions once took 13 nested groups per bound and overflowed durable.
     compiled = _one_rule_pack(
         {
             "all": [
-                {"answer": "cisco-vpn-version", "ge": "3.0"},
-                {"answer": "cisco-vpn-version", "lt": "4.0"},
+                {"answer": "cisco-vpn-version", "ge": "3.0.1"},
+                {"answer": "cisco-vpn-version", "lt": "4.0.2"},
                 {"fact": "outlook.disable-winsock", "gt": 0},
             ]
         },
@@ -592,9 +600,51 @@ def test_version_range_with_one_more_comparison_is_evaluated():
         facts=[{"name": "outlook.disable-winsock", "type": "int"}],
     )
     durable = DurableBackend(compiled.slots, compiled.rules)
-    inputs = {"answer:cisco-vpn-version": (3, 6, 3, 0), "fact:outlook.disable-winsock": 1}
-    assert REFERENCE.fire(compiled.rules, inputs) == {0: [0]}
-    assert durable.fire(compiled.rules, inputs) == {0: [0]}
+    for version, fires in [
+        ((3, 6, 3, 0), True),
+        ((3, 0, 1, 0), True),
+        ((3, 0, 0, 9), False),
+        ((4, 0, 1, 99), True),
+        ((4, 0, 2, 0), False),
+        ((10**9, 0, 0, 0), False),
+    ]:
+        inputs = {"answer:cisco-vpn-version": version, "fact:outlook.disable-winsock": 1}
+        assert REFERENCE.fire(compiled.rules, inputs) == ({0: [0]} if fires else {})
+        assert_same_firing(durable, compiled.rules, inputs)
+
+
+def test_the_group_limit_is_durables_own():
+    """GROUP_LIMIT nested groups register; one more is durable's error 113."""
+    host = _host_class()()
+
+    def nested(n: int) -> dict[str, Any]:  # n groups: and[or[x, y], or[..], ...]
+        return {"$and": [{"kb": 1}] + [{"$or": [{f"x{i}": 1}, {f"y{i}": 2}]} for i in range(n - 1)]}
+
+    assert groups(nested(GROUP_LIMIT)) == GROUP_LIMIT
+    host.register_rulesets({"fits": {"r": {"all": [{"m": nested(GROUP_LIMIT)}], "run": _noop}}})
+    with pytest.raises(DurableError, match="113"):
+        host.register_rulesets(
+            {"over": {"r": {"all": [{"m": nested(GROUP_LIMIT + 1)}], "run": _noop}}}
+        )
+
+
+def test_a_rule_too_nested_for_the_engine_is_a_pack_error():
+    ranges = [
+        {"answer": "cisco-vpn-version", "ge": f"{i}.0.1"} for i in range(GROUP_LIMIT // 2 + 1)
+    ]
+    data = pack_data(
+        [
+            {"id": "r", "concludes": "c1", "certainty": 0.5, "when": {"all": ranges}},
+            {"id": "small", "concludes": "c1", "certainty": 0.5, "when": {"all": ranges[:2]}},
+        ],
+        questions=[{"id": "cisco-vpn-version", "kind": "version"}],
+        facts=[],
+    )
+    _, problems = compile_pack(data)
+    assert len(problems) == 1
+    path, message = problems[0]
+    assert path == ("rules", 0, "when")
+    assert "rule 'r' is too deeply nested" in message and "split it" in message
 
 
 LONG = 2**16  # durable_rules keeps string lengths in 16 bits
@@ -608,15 +658,10 @@ LONG = 2**16  # durable_rules keeps string lengths in 16 bits
         ({"fact": "banner", "in": ["ab", "zz"]}, "a" + "b" * (LONG - 1), False),
         # ...and a banner starting with 'esmtp' does contain it.
         ({"fact": "banner", "contains": "esmtp"}, "esmtp " + "x" * (LONG - 6), True),
+        ({"fact": "banner", "contains": "esmtp"}, "é" * LONG + " esmtp", False),
         ({"fact": "transports", "contains": "x"}, ["x" + "y" * (LONG - 1)], False),
     ],
-    ids=["is", "in", "contains", "list-contains"],
-)
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="strings of 65536 UTF-8 bytes or more are mangled by durable_rules (16-bit "
-    "lengths), and nothing in kbassist.values or kbassist.case bounds their length",
+    ids=["is", "in", "contains", "contains-past-the-bound", "list-contains"],
 )
 def test_strings_of_64_kib_and_more(when, value, fires):
     compiled = _one_rule_pack(
@@ -628,24 +673,80 @@ def test_strings_of_64_kib_and_more(when, value, fires):
         ],
     )
     kind = compiled.slots[f"fact:{when['fact']}"].type
-    # Normalised as evidence would be, so a fix that bounds lengths there makes this pass.
+    # Normalised as evidence is: text is bounded before either evaluator sees it.
     inputs = {"fact:n": 1, f"fact:{when['fact']}": merge_observations(kind, [value])}
     assert REFERENCE.fire(compiled.rules, inputs) == ({0: [0]} if fires else {})
     durable = DurableBackend(compiled.slots, compiled.rules)
     assert_same_firing(durable, compiled.rules, inputs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DurableError,
-    reason="a case fact with more than 255 properties (one per slot present, five per "
-    "version) cannot be asserted in durable_rules (error 302), and fire() then reports "
-    "'Could not delete state, error code: 309' from its finally block instead",
-)
+def test_text_is_bounded_on_a_character_boundary():
+    text = clean_text("é" * TEXT_MAX_BYTES)
+    assert len(text.encode("utf-8")) == TEXT_MAX_BYTES
+    assert set(text) == {"é"}
+
+
+def test_a_rule_literal_beyond_the_text_bound_is_a_pack_error():
+    data = pack_data(
+        [
+            {
+                "id": "r",
+                "concludes": "c1",
+                "certainty": 0.5,
+                "when": {"fact": "banner", "is": "x" * (TEXT_MAX_BYTES + 1)},
+            }
+        ],
+        questions=[],
+        facts=[{"name": "banner", "type": "str"}],
+    )
+    model = PackModel.model_validate(data)
+    problems = list(check_conditions(model, model.rules[0].when, ("rules", 0, "when")))
+    assert [m for _, m in problems] == [
+        f"text longer than {TEXT_MAX_BYTES} bytes cannot be matched"
+    ]
+
+
 def test_a_case_with_many_known_facts():
-    facts = [{"name": f"flag{i}", "type": "bool"} for i in range(260)]
+    facts = [{"name": f"flag{i}", "type": "bool"} for i in range(300)]
     compiled = _one_rule_pack({"fact": "flag0", "is": True}, facts=facts)
-    inputs = {f"fact:flag{i}": True for i in range(260)}
+    inputs = {f"fact:flag{i}": True for i in range(300)}
     assert REFERENCE.fire(compiled.rules, inputs) == {0: [0]}
     durable = DurableBackend(compiled.slots, compiled.rules)
     assert durable.fire(compiled.rules, inputs) == {0: [0]}
+
+
+def test_rules_reading_more_fields_than_a_fact_holds_are_split_over_rulesets():
+    # 300 rules in one level, each reading its own fact: no single durable fact
+    # could carry them all, yet every rule is evaluated.
+    facts = [{"name": f"flag{i}", "type": "bool"} for i in range(300)]
+    rules = [
+        {
+            "id": f"r{i}",
+            "concludes": "c1",
+            "certainty": 0.5,
+            "when": {"fact": f"flag{i}", "is": i % 3 == 0},
+        }
+        for i in range(300)
+    ]
+    compiled, problems = compile_pack(pack_data(rules, questions=[], facts=facts))
+    assert problems == []
+    durable = DurableBackend(compiled.slots, compiled.rules)
+    inputs = {f"fact:flag{i}": i % 2 == 0 for i in range(300)}
+    expected = {i: [0] for i in range(300) if (i % 2 == 0) == (i % 3 == 0)}
+    assert REFERENCE.fire(compiled.rules, inputs) == expected
+    assert durable.fire(compiled.rules, inputs) == expected
+
+
+def test_a_rule_reading_more_fields_than_a_fact_holds_is_a_pack_error():
+    facts = [{"name": f"flag{i}", "type": "bool"} for i in range(FIELD_LIMIT + 1)]
+    when = {"all": [{"fact": f"flag{i}", "is": True} for i in range(FIELD_LIMIT + 1)]}
+    _, problems = compile_pack(
+        pack_data(
+            [{"id": "wide", "concludes": "c1", "certainty": 0.5, "when": when}],
+            questions=[],
+            facts=facts,
+        )
+    )
+    assert [m for _, m in problems] == [
+        f"rule 'wide' reads {FIELD_LIMIT + 1} engine fields, at most {FIELD_LIMIT}"
+    ]

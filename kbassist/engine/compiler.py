@@ -22,7 +22,7 @@ from ..errors import Problem
 from ..pack.model import AllOf, AnyOf, Leaf, NotOf
 from ..values import parse_version
 
-MAX_DISJUNCTS = 64
+MAX_DISJUNCTS = 64  # also what one durable ruleset can run (durable_backend.RULESET_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def normalise_literal(slot: Slot, op: str, value: Any) -> Any:
             except ValueError:
                 return clean_text(str(v))  # a special word such as 'none'
         if isinstance(v, str):
-            return clean_text(v)
+            return clean_text(v)  # bounded like every input; over-long literals are rejected
         return v
 
     if op == "in":
@@ -225,4 +225,10 @@ def compile_rules(pack: Any, slots: dict[str, Slot]) -> tuple[CompiledPack, list
         )
         for index, rule, tree, disjuncts in staged
     ]
+    # The engine's own limits (nesting, fields per fact), so a pack that cannot
+    # run fails validation rather than a diagnosis.
+    from .durable_backend import rule_problems
+
+    for index, message in rule_problems(slots, compiled):
+        problems.append((("rules", index, "when"), message))
     return CompiledPack(slots=slots, rules=compiled), problems

@@ -10,7 +10,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..knowledge.articles import ArticleError, ArticleLibrary
-from ..values import INT_MAX, INT_MIN, VersionError, contains_problem, parse_version
+from ..values import (
+    INT_MAX,
+    INT_MIN,
+    TEXT_MAX_BYTES,
+    VersionError,
+    contains_problem,
+    parse_version,
+)
 from .model import AllOf, AnyOf, Leaf, NotOf, PackModel
 
 Path = tuple[Any, ...]
@@ -52,6 +59,8 @@ def _value_problem(
             return f"{v!r} is not one of the choices ({', '.join(choices)})"
         if kind in ("text", "str") and not isinstance(v, str):
             return f"{v!r} is not text"
+        if isinstance(v, str) and len(v.encode("utf-8")) > TEXT_MAX_BYTES:
+            return f"text longer than {TEXT_MAX_BYTES} bytes cannot be matched"
         if kind == "bool" and not isinstance(v, bool):
             return f"{v!r} is not true or false"
         if kind == "int":
