@@ -1,51 +1,59 @@
 """Evidence from the files users send.
 
-``read_artifact`` recognises an artifact by its content and returns the facts
-it holds, each with its ``file:line`` source. The five artifact kinds of the
-contract are filled in by the evidence work; until a reader claims a file, it
-is an unsupported artifact (exit 2).
+:func:`read_artifact` recognises a file by its content (never its name) and
+hands it to the reader of that kind, which returns the facts it holds, each
+with its ``file:line`` source. Readers are tried in :data:`READERS` order;
+the first whose ``detect`` accepts the file's head parses it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from ..case import Observation
 from ..errors import InputError, Problem
+from . import registry
+from .base import Artifact, ArtifactError, Head, Note, Reader
+from .textfile import HEAD_BYTES, decode_head
+
+READERS: list[Reader] = [registry]
+KINDS = [reader.KIND for reader in READERS]
 
 
-@dataclass
-class Artifact:
-    path: Path
-    kind: str
-    observations: list[Observation] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        facts: dict[str, Any] = {}
-        for obs in self.observations:
-            facts.setdefault(obs.fact, obs.value)
-        return {"path": str(self.path), "kind": self.kind, "facts": facts}
-
-
-READERS: list[Any] = []  # (detect, parse) pairs, registered by the artifact readers
-
-
-def read_artifact(path: Path) -> Artifact:
+def read_head(path: Path) -> Head:
     file = str(path)
     try:
         with path.open("rb") as handle:
-            head = handle.read(4096)
+            data = handle.read(HEAD_BYTES)
     except FileNotFoundError:
         raise InputError(Problem(file, "no such file")) from None
     except IsADirectoryError:
         raise InputError(Problem(file, "is a directory, not a file")) from None
     except OSError as exc:
         raise InputError(Problem(file, f"cannot read: {exc.strerror}")) from None
-    for detect, parse in READERS:
-        if detect(head):
-            return parse(path)
-    raise InputError(
-        Problem(file, "unsupported artifact: no reader recognises this file's content")
-    )
+    return Head(data, decode_head(data))
+
+
+def detect(path: Path) -> Reader | None:
+    head = read_head(path)
+    if not head.data:
+        raise InputError(Problem(str(path), "empty file"))
+    return next((reader for reader in READERS if reader.detect(head)), None)
+
+
+def read_artifact(path: Path) -> Artifact:
+    reader = detect(path)
+    if reader is None:
+        raise InputError(
+            Problem(
+                str(path),
+                "unsupported artifact: not a registry export, event log, EnumProt output, "
+                "DPMon trace or SMTP transcript",
+            )
+        )
+    try:
+        return reader.parse(path)
+    except OSError as exc:
+        raise ArtifactError(str(path), f"cannot read: {exc.strerror or exc}") from None
+
+
+__all__ = ["KINDS", "READERS", "Artifact", "ArtifactError", "Head", "Note", "read_artifact"]

@@ -179,7 +179,16 @@ def build_report(
         open=open_causes,
         ruled_out=ruled_out,
         questions=[_question(pack, qid, score, lang) for qid, score in questions],
-        artifacts=[ArtifactReport(**a) for a in case.artifacts],
+        artifacts=[
+            ArtifactReport(
+                path=a["path"],
+                kind=a["kind"],
+                facts=a["facts"],
+                notes=[note[lang] for note in a.get("notes", [])],
+                events=a.get("events", []),
+            )
+            for a in case.artifacts
+        ],
         answers=dict(case.answers),
     )
 

@@ -76,6 +76,8 @@ class ArtifactReport(BaseModel):
     path: str
     kind: str
     facts: dict[str, Any]
+    notes: list[str] = Field(default_factory=list)  # e.g. what to export next
+    events: list[dict[str, Any]] = Field(default_factory=list)  # event logs only
 
 
 class Report(BaseModel):

@@ -91,8 +91,19 @@ def to_text(report: Report) -> str:
             out.append(f"  - {q.id}: {safe(q.text)}{choices}")
     if report.artifacts:
         out += ["", f"{t['artifacts']}:"]
-        out += [f"  - {safe(a.path)}: {a.kind}" for a in report.artifacts]
+        for a in report.artifacts:
+            out.append(f"  - {safe(a.path)}: {a.kind}")
+            out += [f"      {safe(k)} = {safe(_value(v))}" for k, v in a.facts.items()]
+            out += [f"      ! {safe(note)}" for note in a.notes]
     return "\n".join(out) + "\n"
+
+
+def _value(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value) if value else "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _md_escape(text: object) -> str:
@@ -137,5 +148,13 @@ def to_markdown(report: Report) -> str:
     if report.questions:
         out += [f"**{t['questions']}**", ""]
         out += [f"- {_md_escape(q.text)} (`{q.id}`)" for q in report.questions]
+        out.append("")
+    if report.artifacts:
+        out += [f"**{t['artifacts']}**", ""]
+        for a in report.artifacts:
+            out.append(f"- `{_md_escape(a.path)}` ({a.kind})")
+            for k, v in a.facts.items():
+                out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v))}`")
+            out += [f"  - **{_md_escape(note)}**" for note in a.notes]
         out.append("")
     return "\n".join(out)

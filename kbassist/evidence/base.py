@@ -1,0 +1,91 @@
+"""What every artifact reader shares: the artifact, its error, and the reader shape.
+
+A reader is a module with ``KIND`` (the contract's artifact kind), ``detect``
+(does this content look like mine?) and ``parse`` (the facts, each with its
+``file:line``). Readers see content, never file names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..case import Observation
+from ..errors import InputError, Problem
+
+
+class ArtifactError(InputError):
+    """A file that a reader claimed but cannot use: malformed, truncated (exit 2)."""
+
+    def __init__(self, file: str, message: str, line: int | None = None):
+        super().__init__(Problem(file, message, line))
+
+
+@dataclass(frozen=True)
+class Note:
+    """Advice about an artifact in both languages, e.g. what to export next."""
+
+    en: str
+    fr: str
+
+    def text(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+@dataclass
+class Artifact:
+    path: Path
+    kind: str
+    observations: list[Observation] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # structured records, e.g. "events"
+
+    def observe(self, fact: str, value: Any, line: int | None) -> None:
+        source = f"{self.path}:{line}" if line is not None else str(self.path)
+        self.observations.append(Observation(fact, value, source))
+
+    def summary(self) -> dict[str, Any]:
+        """Facts as reported: one value, or every value when the file holds several."""
+        facts: dict[str, Any] = {}
+        for obs in self.observations:
+            facts.setdefault(obs.fact, []).append(obs.value)
+        out = {
+            "path": str(self.path),
+            "kind": self.kind,
+            "facts": {k: v[0] if len(v) == 1 else v for k, v in facts.items()},
+            "notes": [{"en": n.en, "fr": n.fr} for n in self.notes],
+        }
+        if "events" in self.details:
+            out["events"] = self.details["events"]
+        return out
+
+
+@dataclass(frozen=True)
+class Head:
+    """The start of a file, for detection: raw bytes and their decoded text."""
+
+    data: bytes
+    text: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def first_line(self) -> str:
+        for line in self.lines:
+            if line.strip():
+                return line.strip()
+        return ""
+
+
+class Reader(Protocol):
+    KIND: str
+
+    def detect(self, head: Head) -> bool: ...
+
+    def parse(self, path: Path) -> Artifact: ...
+
+
+Detector = Callable[[Head], bool]

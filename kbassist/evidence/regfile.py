@@ -1,0 +1,258 @@
+"""The ``.reg`` export format, read as a stream.
+
+``Windows Registry Editor Version 5.00`` files are usually UTF-16LE (strings
+inside ``hex(2)``/``hex(7)`` are UTF-16LE too); ``REGEDIT4`` files are ANSI
+with single-byte strings. A value is ``"name"=`` or ``@=`` (the default value)
+followed by ``"text"``, ``dword:XXXXXXXX``, ``hex:..``, ``hex(N):..`` or ``-``
+(deleted); long hex data continues after ``,\\`` on indented lines.
+``[KEY]`` opens a key and ``[-KEY]`` deletes one; ``;`` starts a comment.
+
+Exports run to hundreds of megabytes, so :class:`RegParser` reports every
+key header (cheap) but only parses the values of keys its caller wants;
+the lines of other keys are passed over without a look.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+V5 = "windows registry editor version 5.00"
+V4 = "regedit4"
+
+REG_SZ, REG_EXPAND_SZ, REG_BINARY, REG_DWORD, REG_DWORD_BE, REG_MULTI_SZ = 1, 2, 3, 4, 5, 7
+REG_QWORD = 11
+_STRINGS = {REG_SZ, REG_EXPAND_SZ}
+_HEX = set("0123456789abcdefABCDEF")
+
+
+class RegFormatError(ValueError):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RegValue:
+    line: int
+    key: str  # as written in the file
+    name: str  # "" for the default value
+    type: int  # REG_* number; -1 for a deletion ("name"=-)
+    data: Any  # str, list[str], int or bytes, decoded for the type; None when deleted
+
+
+def is_header(line: str) -> str | None:
+    """The format version named by a file's first line, or None."""
+    folded = line.strip().lstrip("\ufeff").casefold()
+    return folded if folded in (V5, V4) else None
+
+
+class RegParser:
+    """Parses one export. ``wanted(folded_key)`` says whose values to decode.
+
+    ``on_key(line, key, deleted)`` is called for every key header, wanted or not.
+    """
+
+    def __init__(
+        self,
+        wanted: Callable[[str], bool],
+        on_key: Callable[[int, str, bool], None],
+    ):
+        self._wanted = wanted
+        self._on_key = on_key
+        self.version = ""
+
+    def values(self, lines: Iterable[str]) -> Iterator[RegValue]:
+        numbered = enumerate(lines, 1)
+        for number, line in numbered:
+            if line.strip():
+                self.version = is_header(line) or ""
+                if not self.version:
+                    raise RegFormatError(
+                        number,
+                        "does not start with 'Windows Registry Editor Version 5.00' or 'REGEDIT4'",
+                    )
+                break
+        else:
+            raise RegFormatError(1, "empty registry export")
+
+        key: str | None = None
+        wanted = False
+        pending: _Pending | None = None
+        line = ""
+        number = 0
+        for number, line in numbered:
+            if pending is not None:
+                pending.more(number, line)
+                if not pending.open:
+                    yield pending.finish(self.version, cut=not line.endswith("\n"))
+                    pending = None
+                continue
+            first = line[:1]
+            if first == "[":
+                key, deleted = _key(number, line)
+                self._on_key(number, key, deleted)
+                wanted = not deleted and self._wanted(key.casefold())
+                continue
+            if not wanted:
+                if key is None and first not in ("", "\n", ";") and line.strip():
+                    raise RegFormatError(number, "a value before any [key] line")
+                continue
+            stripped = line.strip()
+            if not stripped or stripped[0] == ";":
+                continue
+            assert key is not None
+            value = _value_start(number, key, stripped)
+            if isinstance(value, RegValue):
+                yield value
+            elif value.open:
+                pending = value
+            else:
+                yield value.finish(self.version, cut=not line.endswith("\n"))
+        if pending is not None or line.rstrip("\r\n").endswith("\\"):
+            raise RegFormatError(number, "the file ends inside a value continued with '\\'")
+
+
+def _key(number: int, line: str) -> tuple[str, bool]:
+    text = line.rstrip()
+    if not text.endswith("]") or len(text) < 3:
+        raise RegFormatError(number, "key line is not closed with ']'")
+    inner = text[1:-1]
+    deleted = inner.startswith("-")
+    return (inner[1:] if deleted else inner), deleted
+
+
+def _read_name(number: int, text: str) -> tuple[str, str]:
+    """(name, rest after '=') for ``"name"=...`` or ``@=...``."""
+    if text[0] == "@":
+        rest = text[1:].lstrip()
+        if not rest.startswith("="):
+            raise RegFormatError(number, "expected '=' after '@'")
+        return "", rest[1:].lstrip()
+    if text[0] != '"':
+        raise RegFormatError(number, f"not a registry value line: {text[:40]!r}")
+    name, end = _quoted(number, text, 0)
+    rest = text[end:].lstrip()
+    if not rest.startswith("="):
+        raise RegFormatError(number, f"expected '=' after the value name {name!r}")
+    return name, rest[1:].lstrip()
+
+
+def _quoted(number: int, text: str, start: int) -> tuple[str, int]:
+    """A quoted string at ``text[start]`` with ``\\\\`` and ``\\"`` escapes; (text, end)."""
+    out: list[str] = []
+    i = start + 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+            continue
+        if ch == '"':
+            return "".join(out), i + 1
+        out.append(ch)
+        i += 1
+    raise RegFormatError(number, "a quoted string is not closed")
+
+
+def _value_start(number: int, key: str, text: str) -> RegValue | _Pending:
+    name, rest = _read_name(number, text)
+    if rest == "-":
+        return RegValue(number, key, name, -1, None)
+    if rest.startswith('"'):
+        data, end = _quoted(number, rest, 0)
+        if rest[end:].strip():
+            raise RegFormatError(number, f"unexpected text after the string of {name!r}")
+        return RegValue(number, key, name, REG_SZ, data)
+    low = rest[:9].casefold()
+    if low.startswith("dword:"):
+        digits = rest[6:].strip()
+        if not 0 < len(digits) <= 8 or not set(digits) <= _HEX:
+            raise RegFormatError(number, f"{name!r}: dword {digits!r} is not 1 to 8 hex digits")
+        return RegValue(number, key, name, REG_DWORD, int(digits, 16))
+    if low.startswith("hex:"):
+        kind, body = REG_BINARY, rest[4:]
+    elif low.startswith("hex("):
+        close = rest.find("):")
+        code = rest[4:close] if close > 4 else ""
+        if not code or not set(code) <= _HEX or len(code) > 8:
+            raise RegFormatError(number, f"{name!r}: bad type in {rest[:12]!r}")
+        kind, body = int(code, 16), rest[close + 2 :]
+    else:
+        raise RegFormatError(number, f"{name!r}: unknown value type in {rest[:20]!r}")
+    pending = _Pending(number, key, name, kind)
+    pending.more(number, body)
+    return pending
+
+
+class _Pending:
+    """A hex value being read, possibly over several ``,\\`` continued lines."""
+
+    def __init__(self, number: int, key: str, name: str, kind: int):
+        self.number, self.key, self.name, self.kind = number, key, name, kind
+        self.data = bytearray()
+        self.open = True
+
+    def more(self, number: int, text: str) -> None:
+        text = text.strip()
+        self.open = text.endswith("\\")
+        if self.open:
+            text = text[:-1].rstrip()
+        parts = [p.strip() for p in text.split(",")]
+        if parts[-1] == "":  # "aa,bb," before the '\\', or no data at all
+            parts.pop()
+        for part in parts:
+            if len(part) != 2 or not set(part) <= _HEX:
+                raise RegFormatError(number, f"{self.name!r}: {part[:12]!r} is not a hex byte")
+            self.data.append(int(part, 16))
+
+    def finish(self, version: str, cut: bool = False) -> RegValue:
+        """``cut``: the data ends the file without a line end, as a truncated file does."""
+        if cut:
+            raise RegFormatError(
+                self.number, f"{self.name!r}: the file ends in the middle of this value"
+            )
+        return RegValue(self.number, self.key, self.name, self.kind, self._decode(version))
+
+    def _decode(self, version: str) -> Any:
+        data = bytes(self.data)
+        if self.kind in _STRINGS or self.kind == REG_MULTI_SZ:
+            text = self._text(data, version)
+            if self.kind == REG_MULTI_SZ:
+                if text and not text.endswith("\0"):
+                    raise RegFormatError(
+                        self.number, f"{self.name!r}: the multi-string has no terminating NUL"
+                    )
+                items = text.split("\0")
+                while items and items[-1] == "":
+                    items.pop()
+                return items
+            return text.split("\0", 1)[0]
+        if self.kind in (REG_DWORD, REG_DWORD_BE, REG_QWORD):
+            size = 8 if self.kind == REG_QWORD else 4
+            if len(data) != size:
+                raise RegFormatError(
+                    self.number, f"{self.name!r}: {len(data)} bytes where {size} are needed"
+                )
+            return int.from_bytes(data, "big" if self.kind == REG_DWORD_BE else "little")
+        return data
+
+    def _text(self, data: bytes, version: str) -> str:
+        if version == V4:
+            return data.decode("cp1252", errors="replace")
+        if len(data) % 2:
+            raise RegFormatError(
+                self.number, f"{self.name!r}: odd number of bytes in a UTF-16 string"
+            )
+        return data.decode("utf-16-le", errors="replace")
+
+
+def little_endian(value: Any) -> int | None:
+    """A number stored as REG_BINARY (little-endian bytes) or as a dword."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, bytes | bytearray) and 0 < len(value) <= 8:
+        return int.from_bytes(value, "little")
+    return None

@@ -1,0 +1,414 @@
+"""The registry-export reader, on .reg text in every encoding and version regedit writes."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kbassist.evidence import ArtifactError, read_artifact, registry
+from kbassist.evidence.base import Head
+from kbassist.evidence.regfile import RegFormatError, RegParser
+from kbassist.evidence.textfile import decode_head
+
+from .conftest import REPO
+
+SAMPLES = REPO / "tests" / "data" / "samples"
+V5 = "Windows Registry Editor Version 5.00"
+SERVICES = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services"
+PROFILE = (
+    r"HKEY_CURRENT_USER\Software\Microsoft\Windows NT\CurrentVersion"
+    r"\Windows Messaging Subsystem\Profiles\{name}\13dbb0c8aa05101a9bb000aa002fc45a"
+)
+
+
+def utf16_multi(*names: str) -> str:
+    """hex(7) data as regedit 5 writes it: UTF-16LE, NUL after each, one more NUL."""
+    data = "".join(n + "\0" for n in names).encode("utf-16-le") + b"\0\0"
+    return wrap_hex(data)
+
+
+def ansi_multi(*names: str) -> str:
+    data = "".join(n + "\0" for n in names).encode("cp1252") + b"\0"
+    return wrap_hex(data)
+
+
+def wrap_hex(data: bytes, per_line: int = 25) -> str:
+    """Hex bytes split over ',\\' continued lines with two spaces of indent."""
+    pairs = [f"{b:02x}" for b in data]
+    rows = [",".join(pairs[i : i + per_line]) for i in range(0, len(pairs), per_line)]
+    return ",\\\n  ".join(rows)
+
+
+def services_export(transports: list[str], keys: list[str], header: str = V5) -> str:
+    multi = utf16_multi(*transports) if header == V5 else ansi_multi(*transports)
+    out = [header, "", f"[{SERVICES}]", "", f"[{SERVICES}\\Winsock]", ""]
+    out += [f"[{SERVICES}\\Winsock\\Parameters]", f'"Transports"=hex(7):{multi}', ""]
+    for key in keys:
+        out += [f"[{SERVICES}\\{key}]", f'"DisplayName"="{key}"', '"Start"=dword:00000001', ""]
+        out += [f"[{SERVICES}\\{key}\\Parameters\\Winsock]", '"MinSockaddrLength"=dword:10', ""]
+    return "\n".join(out) + "\n"
+
+
+ENCODINGS = {
+    "utf-16le-bom": lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+    "utf-16le": lambda text: text.encode("utf-16-le"),
+    "utf-8-bom": lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+    "utf-8": lambda text: text.encode("utf-8"),
+}
+
+
+def write(tmp_path: Path, text: str, encoding: str = "utf-16le-bom", crlf: bool = True) -> Path:
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    path = tmp_path / "export.dat"  # names never matter
+    path.write_bytes(ENCODINGS[encoding](text) if encoding in ENCODINGS else text.encode(encoding))
+    return path
+
+
+def facts(path: Path) -> dict:
+    return read_artifact(path).summary()["facts"]
+
+
+# --- the samples ----------------------------------------------------------------------
+
+
+def test_orphan_transport_sample():
+    artifact = read_artifact(SAMPLES / "winsock-orphan-transport.reg")
+    assert artifact.kind == "registry-export"
+    assert artifact.summary()["facts"] == {
+        "winsock.transport-count": 3,
+        "winsock.orphan-count": 1,
+        "winsock.orphan-transports": ["AppleTalk"],
+    }
+    # The Transports value starts on line 8 of the file.
+    sources = {o.source for o in artifact.observations}
+    assert sources == {f"{SAMPLES}/winsock-orphan-transport.reg:8"}
+
+
+def test_clean_winsock_sample():
+    assert facts(SAMPLES / "winsock-ok.reg") == {
+        "winsock.transport-count": 2,
+        "winsock.orphan-count": 0,
+        "winsock.orphan-transports": [],
+    }
+
+
+def test_cisco_profile_sample_regedit4():
+    artifact = read_artifact(SAMPLES / "outlook-profile-cisco.reg")
+    assert artifact.summary()["facts"] == {
+        "outlook.disable-winsock": 1,
+        "outlook.winsock-disabled-profiles": ["Outlook"],
+    }
+    assert artifact.observations[0].source.endswith("outlook-profile-cisco.reg:6")
+
+
+# --- encodings, versions, line ends ----------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+@pytest.mark.parametrize("crlf", [True, False], ids=["crlf", "lf"])
+def test_every_encoding_and_line_end_reads_alike(tmp_path, encoding, crlf):
+    text = services_export(["Tcpip", "NetBT", "AppleTalk"], ["Tcpip", "NetBT"])
+    assert facts(write(tmp_path, text, encoding, crlf)) == {
+        "winsock.transport-count": 3,
+        "winsock.orphan-count": 1,
+        "winsock.orphan-transports": ["AppleTalk"],
+    }
+
+
+@pytest.mark.parametrize("crlf", [True, False], ids=["crlf", "lf"])
+def test_regedit4_multi_strings_are_single_byte(tmp_path, crlf):
+    text = services_export(["Tcpip", "Réseau"], ["Tcpip"], header="REGEDIT4")
+    assert facts(write(tmp_path, text, "cp1252", crlf)) == {
+        "winsock.transport-count": 2,
+        "winsock.orphan-count": 1,
+        "winsock.orphan-transports": ["Réseau"],
+    }
+
+
+def test_version5_in_utf8_keeps_utf16_inside_hex(tmp_path):
+    text = services_export(["Tcpip", "Réseau"], ["Tcpip", "réseau"])
+    assert facts(write(tmp_path, text, "utf-8"))["winsock.orphan-count"] == 0
+
+
+def test_an_ansi_byte_in_a_utf8_file_is_read_as_windows_1252(tmp_path):
+    text = services_export(["Tcpip"], ["Tcpip"]).replace('"DisplayName"="Tcpip"', '"Café"="x"')
+    path = tmp_path / "mixed.reg"
+    path.write_bytes(text.encode("cp1252"))  # a v5 header, saved as ANSI by an editor
+    assert facts(path)["winsock.orphan-count"] == 0
+
+
+# --- what counts as proof ----------------------------------------------------------------
+
+
+def test_a_winsock_only_export_proves_nothing_and_says_what_to_export(tmp_path):
+    text = "\n".join(
+        [
+            V5,
+            "",
+            f"[{SERVICES}\\Winsock\\Parameters]",
+            f'"Transports"=hex(7):{utf16_multi("Tcpip", "AppleTalk")}',
+            "",
+        ]
+    )
+    artifact = read_artifact(write(tmp_path, text))
+    assert artifact.summary()["facts"] == {"winsock.transport-count": 2}
+    (note,) = artifact.notes
+    assert f"Export the whole {SERVICES} key" in note.en
+    assert "Tcpip, AppleTalk" in note.en
+    assert f"Exportez toute la clé {SERVICES}" in note.fr
+
+
+def test_keys_present_in_a_partial_export_still_prove_themselves(tmp_path):
+    text = "\n".join(
+        [
+            V5,
+            f"[{SERVICES}\\Winsock\\Parameters]",
+            f'"Transports"=hex(7):{utf16_multi("Tcpip")}',
+            f"[{SERVICES}\\Tcpip]",
+            "",
+        ]
+    )
+    artifact = read_artifact(write(tmp_path, text))
+    assert artifact.summary()["facts"]["winsock.orphan-count"] == 0
+    assert artifact.notes == []
+
+
+def test_an_export_of_an_ancestor_covers_services(tmp_path):
+    text = services_export(["Tcpip", "AppleTalk"], ["Tcpip"]).replace(
+        f"[{SERVICES}]", r"[HKEY_LOCAL_MACHINE\SYSTEM]"
+    )
+    assert facts(write(tmp_path, text))["winsock.orphan-transports"] == ["AppleTalk"]
+
+
+def test_offline_control_sets_are_read_like_the_current_one(tmp_path):
+    offline = r"HKEY_LOCAL_MACHINE\OFFLINE\ControlSet001\Services"
+    text = services_export(["Tcpip", "AppleTalk"], ["Tcpip"]).replace(SERVICES, offline)
+    artifact = read_artifact(write(tmp_path, text))
+    assert artifact.summary()["facts"]["winsock.orphan-transports"] == ["AppleTalk"]
+
+
+def test_each_control_set_is_checked_against_its_own_services(tmp_path):
+    good = services_export(["Tcpip"], ["Tcpip"]).replace("CurrentControlSet", "ControlSet001")
+    bad = services_export(["Tcpip", "AppleTalk"], ["Tcpip"]).replace(
+        "CurrentControlSet", "ControlSet002"
+    )
+    bad = bad.split("\n", 1)[1]  # one header per file
+    artifact = read_artifact(write(tmp_path, good + bad))
+    counts = [o.value for o in artifact.observations if o.fact == "winsock.orphan-count"]
+    assert sorted(counts) == [0, 1]
+
+
+def test_a_deleted_service_key_is_missing(tmp_path):
+    text = services_export(["Tcpip", "NetBT"], ["Tcpip", "NetBT"])
+    text += f"\n[-{SERVICES}\\NetBT]\n"
+    assert facts(write(tmp_path, text))["winsock.orphan-transports"] == ["NetBT"]
+
+
+# --- other values the pack reads ---------------------------------------------------------
+
+
+def test_profiles_per_user_hive_and_deleted_values(tmp_path):
+    users = PROFILE.replace("HKEY_CURRENT_USER", r"HKEY_USERS\S-1-5-21-1-2-3-1001")
+    text = "\n".join(
+        [
+            V5,
+            "; exported by the helpdesk",
+            f"[{PROFILE.format(name='Default Outlook Profile')}]",
+            '"00036618"=hex:00,00,00,00',
+            f"[{users.format(name='Cisco')}]",
+            '"00036618"=hex:01,00,00,00',
+            f"[{PROFILE.format(name='Gone')}]",
+            '"00036618"=-',
+            "",
+        ]
+    )
+    artifact = read_artifact(write(tmp_path, text))
+    disabled = [(o.value, o.source.rsplit(":", 1)[1]) for o in artifact.observations]
+    assert disabled == [(0, "4"), (1, "6"), (["Cisco"], "6")]
+
+
+def test_exchange_and_outlook_settings(tmp_path):
+    text = "\n".join(
+        [
+            V5,
+            f"[{SERVICES}\\SMTPSVC\\Queuing]",
+            '"ResetMessageStatus"=dword:00000001',
+            f"[{SERVICES}\\MSExchangeIS\\ParametersSystem]",
+            '"Maximum Allowed Notification Registrations Per Client"=dword:00000040',
+            '"Maximum Allowed Client Context Size"=dword:00000010',
+            r"[HKEY_CURRENT_USER\Software\Microsoft\Office\11.0\Outlook\RPC]",
+            '"FixedUDPPort"=dword:00000d05',
+            "",
+        ]
+    )
+    assert facts(write(tmp_path, text)) == {
+        "smtp.reset-message-status": 1,
+        "msexchangeis.max-registrations": 64,
+        "msexchangeis.max-client-context-size": 16,
+        "outlook.fixed-udp-port": 3333,
+    }
+
+
+def test_a_file_with_nothing_relevant_is_fine(tmp_path):
+    text = f'{V5}\n\n[HKEY_CURRENT_USER\\Console]\n"FaceName"="Consolas"\n'
+    artifact = read_artifact(write(tmp_path, text))
+    assert artifact.kind == "registry-export"
+    assert artifact.observations == [] and artifact.notes == []
+
+
+# --- the format itself -------------------------------------------------------------------
+
+
+def parse_values(text: str, version: str = V5) -> list:
+    keys: list = []
+    parser = RegParser(lambda key: True, lambda line, key, deleted: keys.append((key, deleted)))
+    lines = f"{version}\n{text}\n".splitlines(keepends=True)
+    return [(v.name, v.type, v.data) for v in parser.values(lines)]
+
+
+def test_value_types():
+    text = "\n".join(
+        [
+            r"[HKEY_CURRENT_USER\T]",
+            '@="default"',
+            r'"quote \"in\" name"="back\\slash"',
+            '"d"=dword:0000002a',
+            '"bin"=hex:01,02,\\',
+            "  03",
+            '"expand"=hex(2):25,00,41,00,25,00,00,00',
+            '"multi"=hex(7):61,00,00,00,62,00,00,00,00,00',
+            '"qword"=hex(b):01,00,00,00,00,00,00,80',
+            '"be"=hex(5):00,00,01,00',
+            '"none"=hex(0):',
+            '"gone"=-',
+        ]
+    )
+    assert parse_values(text) == [
+        ("", 1, "default"),
+        ('quote "in" name', 1, "back\\slash"),
+        ("d", 4, 42),
+        ("bin", 3, b"\x01\x02\x03"),
+        ("expand", 2, "%A%"),
+        ("multi", 7, ["a", "b"]),
+        ("qword", 11, 2**63 + 1),
+        ("be", 5, 256),
+        ("none", 0, b""),
+        ("gone", -1, None),
+    ]
+
+
+def test_regedit4_strings_inside_hex_are_single_byte():
+    text = '[HKEY_CURRENT_USER\\T]\n"expand"=hex(2):25,41,25,00\n"multi"=hex(7):e9,00,00'
+    assert parse_values(text, "REGEDIT4") == [("expand", 2, "%A%"), ("multi", 7, ["é"])]
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ('"x"=hex:01,zz', 3, "'x': 'zz' is not a hex byte"),
+        ('"x"=hex:01,\\\n  02,0', 4, "'x': '0' is not a hex byte"),
+        ('"x"=dword:1234567890', 3, "'x': dword '1234567890' is not 1 to 8 hex digits"),
+        ('"x"=hex(7):61,00,62', 3, "'x': odd number of bytes in a UTF-16 string"),
+        ('"x"=hex(b):01,00', 3, "'x': 2 bytes where 8 are needed"),
+        ('"x"="unterminated', 3, "a quoted string is not closed"),
+        ('"x"=str:1', 3, "'x': unknown value type in 'str:1'"),
+        ("garbage", 3, "not a registry value line: 'garbage'"),
+        ('"x"=hex:01,\\', 3, "the file ends inside a value continued with '\\'"),
+    ],
+)
+def test_malformed_values_name_their_line(tmp_path, body, line, message):
+    text = f"{V5}\n[{SERVICES}\\SMTPSVC\\Queuing]\n{body}\n"
+    with pytest.raises(ArtifactError) as caught:
+        read_artifact(write(tmp_path, text))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.message) == (line, message)
+
+
+def test_structure_errors(tmp_path):
+    for text, line, message in [
+        (f"{V5}\n[HKEY_CURRENT_USER\\T\n", 2, "key line is not closed with ']'"),
+        (f'{V5}\n"x"="y"\n', 2, "a value before any [key] line"),
+    ]:
+        with pytest.raises(ArtifactError) as caught:
+            read_artifact(write(tmp_path, text))
+        assert (caught.value.problems[0].line, caught.value.problems[0].message) == (line, message)
+
+
+def test_the_values_of_keys_no_rule_reads_are_not_parsed(tmp_path):
+    # Skipping them is what keeps a full HKLM export fast; a damaged value there
+    # cannot change a diagnosis, so it is not an error.
+    text = services_export(["Tcpip"], ["Tcpip"]) + '[HKEY_CURRENT_USER\\Other]\n"x"=hex:zz\n'
+    assert facts(write(tmp_path, text))["winsock.orphan-count"] == 0
+
+
+@pytest.mark.parametrize("chars", [0, 1, 2, 3, 6, 9, 30])
+def test_a_file_cut_inside_the_transports_value_is_an_error(tmp_path, chars):
+    text = services_export(["Tcpip", "NetBT", "AppleTalk"], ["Tcpip", "NetBT"])
+    data = ENCODINGS["utf-16le-bom"](text.replace("\n", "\r\n"))
+    start = data.index("\r\n  ".encode("utf-16-le"))  # the first continued line break
+    path = tmp_path / "cut.reg"
+    path.write_bytes(data[: start + 2 * chars])
+    with pytest.raises(ArtifactError) as caught:
+        read_artifact(path)
+    (problem,) = caught.value.problems
+    assert problem.line in (8, 9)
+    assert "'Transports'" in problem.message or "ends inside a value" in problem.message
+
+
+def test_detection_needs_the_header():
+    for name in ["event-9671.txt", "enumprot-ok.txt", "ehlo-exchange2000.txt", "events-smtp.csv"]:
+        data = (SAMPLES / name).read_bytes()
+        assert not registry.detect(Head(data, decode_head(data)))
+    data = (SAMPLES / "winsock-ok.reg").read_bytes()
+    assert registry.detect(Head(data, decode_head(data)))
+
+
+# --- robustness ---------------------------------------------------------------------------
+
+
+SEEDS = [
+    (SAMPLES / "winsock-orphan-transport.reg").read_bytes(),
+    (SAMPLES / "outlook-profile-cisco.reg").read_bytes(),
+    services_export(["Tcpip", "AppleTalk"], ["Tcpip"]).encode("utf-8"),
+]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    data = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 8))):
+        at = draw(st.integers(0, max(len(data) - 1, 0)))
+        action = draw(st.sampled_from(["flip", "cut", "insert", "delete"]))
+        if action == "flip" and data:
+            data[at] = draw(st.integers(0, 255))
+        elif action == "cut":
+            del data[at:]
+        elif action == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=8))
+        elif data:
+            del data[at : at + draw(st.integers(1, 16))]
+    return bytes(data)
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(mutated(), st.binary(max_size=512).map(lambda b: b"REGEDIT4\r\n" + b)))
+def test_fuzz_only_artifact_errors(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "f"
+    path.write_bytes(data)
+    head = Head(data[:8192], decode_head(data[:8192]))
+    if not registry.detect(head):
+        return
+    try:
+        registry.parse(path)
+    except ArtifactError as error:
+        assert len(error.problems) == 1 and str(error.problems[0]).startswith(str(path))
+
+
+def test_regformaterror_is_internal_only():
+    # The parser's own error never escapes the reader: parse() turns it into ArtifactError.
+    assert not issubclass(RegFormatError, ArtifactError)
