@@ -12,7 +12,7 @@ from kbassist.pack.loader import data_root, load_pack
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
-SAMPLES = SHARED / "samples"
+SAMPLES = REPO / "tests" / "data" / "samples"  # a copy of shared/samples, so CI has them
 
 
 @pytest.fixture(scope="session")

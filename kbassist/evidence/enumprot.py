@@ -1,0 +1,155 @@
+"""Reader for EnumProt output (KB 319572): can the server enumerate its Winsock transports?
+
+EnumProt prints one run per invocation: ``Testing for "TCPIP Support"!``,
+``Calling EnumProtocols() ...``, then either ``Dumping available transports [N]``,
+N numbered ``i - Protocol: ...`` lines and ``SUCCEEDED!``, or
+``Error returned!  GetLastError() = 0x2`` and ``FAILED! Returned 0x80040102``.
+``EnumProt >> file`` appends runs, so a file may hold several: each run's
+result is one observation and the engine counts any failure. Markers are found
+anywhere in a line, so output pasted as one long line (as web copies of the
+article show it) still reads, and prompts or notes around the runs are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .base import Artifact, ArtifactError, Head
+from .textfile import numbered_lines, open_text
+
+KIND = "enumprot-output"
+
+_FLAGS = re.IGNORECASE | re.ASCII
+_TOKEN = re.compile(
+    r'(?P<test>Testing for\s+["“][^"”\n]{0,200}["”]\s*!)'
+    r"|(?P<call>Calling EnumProtocols\s*\(\s*\))"
+    r"|(?P<dump>Dumping available transports\s*\[(?P<count>[^\]\n]{0,40}\]?))"
+    r"|(?P<entry>(?<![\w-])[0-9]+\s*-\s*Protocol\s*:)"
+    r"|(?P<error>GetLastError\s*\(\s*\)\s*=\s*(?P<last_error>\S*))"
+    r"|(?P<failed>FAILED!(?:[ \t]*Returned[ \t]*(?P<result>\S*))?)"
+    r"|(?P<succeeded>SUCCEEDED!)",
+    _FLAGS,
+)
+# Lines only EnumProt starts with: enough to claim a file, even one cut early.
+_DETECT = re.compile(
+    r'^\s*(?:Testing for\s+["“][^"”]*["”]\s*!|Calling EnumProtocols\s*\(\s*\)'
+    r"|Dumping available transports\s*\[)",
+    _FLAGS,
+)
+_HEX = re.compile(r"0x0*([0-9a-f]{1,8})", _FLAGS)
+_COUNT = re.compile(r"\s*([0-9]{1,9})\s*\]", _FLAGS)
+_CUT = "ends before EnumProt reported SUCCEEDED or FAILED"
+
+
+def detect(head: Head) -> bool:
+    """EnumProt's own lines at the start of a line, wherever they fall in the head."""
+    return any(_DETECT.match(line) for line in head.lines)
+
+
+@dataclass
+class _Run:
+    """One EnumProt invocation, from its first marker to SUCCEEDED or FAILED."""
+
+    start: int
+    last: int
+    called: bool = False
+    count: int | None = None
+    count_line: int | None = None
+    listed: int = 0
+
+
+class _Parser:
+    """Markers in file order; the open run, closed by SUCCEEDED! or FAILED!."""
+
+    def __init__(self, artifact: Artifact):
+        self.artifact = artifact
+        self.file = str(artifact.path)
+        self.run: _Run | None = None
+        self.runs = 0
+
+    def fail(self, message: str, line: int | None) -> ArtifactError:
+        return ArtifactError(self.file, message, line)
+
+    def open(self, line: int) -> _Run:
+        if self.run is None:
+            self.run = _Run(line, line)
+        self.run.last = line
+        return self.run
+
+    def token(self, match: re.Match[str], line: int) -> None:
+        kind = match.lastgroup
+        if kind == "test":
+            if self.run is not None:
+                raise self.fail(_CUT, self.run.last)
+            self.open(line)
+        elif kind == "call":
+            if self.run is not None and self.run.called:
+                raise self.fail(_CUT, self.run.last)
+            self.open(line).called = True
+        elif kind == "dump":
+            self.dump(match["count"], line)
+        elif kind == "entry":
+            if self.run is not None and self.run.count is not None:
+                self.run.listed += 1
+                self.run.last = line
+        elif kind == "error":
+            self.open(line)
+            code = self.hex_code(match["last_error"], "GetLastError() code", line)
+            self.artifact.observe("enumprot.last-error", code, line)
+        elif kind == "failed":
+            self.open(line)
+            if match["result"] is not None:
+                code = self.hex_code(match["result"], "FAILED! return code", line)
+                self.artifact.observe("enumprot.result", code, line)
+            self.close(failed=True, line=line)
+        elif kind == "succeeded":
+            self.open(line)
+            self.close(failed=False, line=line)
+
+    def dump(self, count_text: str, line: int) -> None:
+        run = self.open(line)
+        match = _COUNT.fullmatch(count_text)
+        if match is None:
+            raise self.fail(f"transport count [{count_text} is not a number in brackets", line)
+        if run.count is not None:
+            raise self.fail(_CUT, run.last)
+        run.count, run.count_line = int(match[1]), line
+
+    def hex_code(self, text: str, what: str, line: int) -> int:
+        match = _HEX.fullmatch(text)
+        if match is None:
+            raise self.fail(f"{what} {text!r} is not a 32-bit hex number like 0x80040102", line)
+        return int(match[1], 16)
+
+    def close(self, *, failed: bool, line: int) -> None:
+        run = self.run
+        assert run is not None
+        if run.count is not None:
+            if run.listed != run.count:
+                raise self.fail(
+                    f"EnumProt announced {run.count} transports but lists {run.listed}",
+                    run.count_line,
+                )
+            self.artifact.observe("enumprot.transport-count", run.count, run.count_line)
+        self.artifact.observe("enumprot.failed", failed, line)
+        self.run = None
+        self.runs += 1
+
+
+def parse(path: Path) -> Artifact:
+    """Each run's result, with the line it was reported on."""
+    artifact = Artifact(path, KIND)
+    parser = _Parser(artifact)
+    last = 0
+    with open_text(path) as stream:
+        for number, line in numbered_lines(stream):
+            last = number
+            for match in _TOKEN.finditer(line):
+                parser.token(match, number)
+    if parser.run is not None:
+        raise ArtifactError(str(path), _CUT, last)
+    if parser.runs == 0:
+        raise ArtifactError(str(path), "no EnumProt run found (no SUCCEEDED! or FAILED! line)")
+    return artifact

@@ -1,0 +1,170 @@
+"""Reader for SMTP sessions typed by hand (``telnet host 25``, then ``EHLO``), KB 279616.
+
+The EHLO verbs tell which SMTP service answers: Exchange 2000 lists
+``XEXCH50`` and ``X-LINK2STATE``; the plain Windows 2000 SMTP DLL does not, and
+its banner version is the same, so only the verbs tell. Lines may carry a
+direction prefix (``S:``/``C:``, ``<<<``/``>>>``) and the client's commands may
+be missing (telnet without local echo), so lines are told apart by content:
+``ddd-text`` / ``ddd text`` are server replies, anything else a client line.
+A multi-line 250 reply is an EHLO response unless the echoed command says
+otherwise (EXPN); a one-line 250 reply counts only after an echoed EHLO, since
+it may as well answer HELO or MAIL. When several EHLO responses are present
+(e.g. again after STARTTLS) the last one is what the server offers now.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .base import Artifact, ArtifactError, Head, Note
+from .textfile import numbered_lines, open_text
+
+KIND = "smtp-transcript"
+
+_FLAGS = re.IGNORECASE | re.ASCII
+_PREFIX = re.compile(r"^\s*(?:[SC]:|<<<|>>>)?\s*", _FLAGS)
+_REPLY = re.compile(r"(?P<code>[2-5][0-9]{2})(?:(?P<sep>[ -])(?P<text>.*))?", _FLAGS)
+_HELLO = re.compile(r"(?:EHLO|HELO)\b", _FLAGS)
+_VERSION = re.compile(r"\bVersion:?\s*([0-9]+(?:\.[0-9]+){1,3})\b", _FLAGS)
+_KEYWORD_END = re.compile(r"[\s=]")
+# Commands whose 250 reply may span several lines without being an EHLO response.
+_OTHER_COMMANDS = {"HELO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP", "NOOP"}
+
+_NO_EHLO = Note(
+    en="The transcript has the server's greeting but no EHLO response: type EHLO "
+    "after connecting to list the verbs (X-LINK2STATE, XEXCH50).",
+    fr="La transcription contient l'accueil du serveur mais pas de réponse à EHLO : "
+    "tapez EHLO après la connexion pour lister les verbes (X-LINK2STATE, XEXCH50).",
+)
+
+
+def _strip(line: str) -> str:
+    return _PREFIX.sub("", line, count=1).rstrip()
+
+
+def detect(head: Head) -> bool:
+    """An SMTP greeting, or an EHLO/HELO line answered by 250, among the first lines."""
+    greeting = smtp_greeting = ok = hello = False
+    for raw in head.lines:
+        line = _strip(raw)
+        reply = _REPLY.fullmatch(line)
+        if reply is None:
+            hello = hello or bool(_HELLO.match(line))
+        elif reply["code"] == "220":
+            greeting = True
+            smtp_greeting = smtp_greeting or "SMTP" in line.upper()
+        elif reply["code"] == "250":
+            ok = True
+    return smtp_greeting or (ok and (greeting or hello))
+
+
+@dataclass
+class _Reply:
+    """One server reply: its code, (line, text) per line, and the command it answers."""
+
+    code: str
+    command: str | None
+    lines: list[tuple[int, str]] = field(default_factory=list)
+
+    def is_ehlo_response(self) -> bool:
+        if self.code != "250":
+            return False
+        if self.command == "EHLO":
+            return True
+        return len(self.lines) > 1 and self.command not in _OTHER_COMMANDS
+
+
+class _Session:
+    """Replies assembled line by line; the greeting and the last EHLO response kept."""
+
+    def __init__(self, artifact: Artifact):
+        self.artifact = artifact
+        self.open: _Reply | None = None  # a multi-line reply waiting for its last line
+        self.command: str | None = None  # the client's last command since the last reply
+        self.replies = 0
+        self.banner: _Reply | None = None
+        self.ehlo: _Reply | None = None
+
+    def cut(self) -> ArtifactError:
+        reply = self.open
+        assert reply is not None
+        return ArtifactError(
+            str(self.artifact.path),
+            f"'{reply.code}-' reply lines end without the final '{reply.code} ' line "
+            "(transcript cut off?)",
+            reply.lines[-1][0],
+        )
+
+    def line(self, number: int, raw: str) -> None:
+        text = _strip(raw)
+        if not text:
+            return
+        reply = _REPLY.fullmatch(text)
+        if reply is None:
+            if self.open is not None:
+                raise self.cut()
+            self.command = text.split(maxsplit=1)[0].upper()
+            return
+        code = reply["code"]
+        if self.open is not None and self.open.code != code:
+            raise self.cut()
+        if self.open is None:
+            self.open = _Reply(code, self.command)
+        self.open.lines.append((number, (reply["text"] or "").strip()))
+        if reply["sep"] != "-":
+            self.finish(self.open)
+
+    def finish(self, reply: _Reply) -> None:
+        if reply.code == "220" and self.replies == 0:
+            self.banner = reply
+        elif reply.is_ehlo_response():
+            self.ehlo = reply
+        self.replies += 1
+        self.open = None
+        self.command = None
+
+    def observe(self) -> None:
+        if self.banner is not None:
+            line, text = self.banner.lines[0]
+            self.artifact.observe("smtp.banner", text, line)
+            version = _VERSION.search(" ".join(t for _, t in self.banner.lines))
+            if version:
+                self.artifact.observe("smtp.banner-version", version[1], line)
+        if self.ehlo is None:
+            if self.banner is not None:
+                self.artifact.notes.append(_NO_EHLO)
+            return
+        self.observe_keywords(self.ehlo)
+
+    def observe_keywords(self, ehlo: _Reply) -> None:
+        found: dict[str, int] = {}
+        last = len(ehlo.lines) - 1
+        for index, (line, text) in enumerate(ehlo.lines[1:], 1):
+            if index == last and text.upper() == "OK":
+                continue
+            keyword = _KEYWORD_END.split(text, maxsplit=1)[0].upper()
+            if keyword:
+                found.setdefault(keyword, line)
+        self.artifact.observe("smtp.ehlo-keywords", list(found), ehlo.lines[0][0])
+        end = ehlo.lines[-1][0]
+        self.artifact.observe("smtp.xexch50", "XEXCH50" in found, found.get("XEXCH50", end))
+        self.artifact.observe(
+            "smtp.x-link2state", "X-LINK2STATE" in found, found.get("X-LINK2STATE", end)
+        )
+
+
+def parse(path: Path) -> Artifact:
+    """The greeting and the last EHLO response's verbs, each with its line."""
+    artifact = Artifact(path, KIND)
+    session = _Session(artifact)
+    with open_text(path) as stream:
+        for number, line in numbered_lines(stream):
+            session.line(number, line)
+    if session.open is not None:
+        raise session.cut()
+    if session.banner is None and session.ehlo is None:
+        raise ArtifactError(str(path), "no SMTP greeting (220) or EHLO response (250) found")
+    session.observe()
+    return artifact

@@ -1,0 +1,76 @@
+"""Helpers shared by the artifact readers' tests: encodings, errors, fuzz strategies."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+from hypothesis import strategies as st
+
+from kbassist.evidence import ArtifactError
+from kbassist.evidence.base import Artifact, Head
+from kbassist.evidence.textfile import HEAD_BYTES, decode_head
+
+# How a text artifact may be saved, as regedit, wevtutil, Notepad or a console write it.
+SAVED_AS: dict[str, Callable[[str], bytes]] = {
+    "utf-16le-bom": lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+    "utf-16le": lambda text: text.encode("utf-16-le"),
+    "utf-8-bom": lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
+    "ansi": lambda text: text.encode("cp1252"),
+}
+
+
+def write_lines(path: Path, lines: list[str], encoding: str = "ansi", end: str = "\r\n") -> Path:
+    path.write_bytes(SAVED_AS[encoding](end.join(lines) + end))
+    return path
+
+
+def head_of(data: bytes) -> Head:
+    """What read_artifact hands to detectors."""
+    return Head(data[:HEAD_BYTES], decode_head(data[:HEAD_BYTES]))
+
+
+def error_of(parse: Callable[[Path], Artifact], path: Path) -> tuple[str, int | None]:
+    """(message, line) of the one problem ``parse`` reports for ``path``."""
+    with pytest.raises(ArtifactError) as caught:
+        parse(path)
+    (problem,) = caught.value.problems
+    assert problem.file == str(path)
+    return problem.message, problem.line
+
+
+def parse_or_none(parse: Callable[[Path], Artifact], path: Path) -> Artifact | None:
+    """The artifact, or None when ``parse`` refused the file with one clear problem.
+
+    Any other exception propagates: that is what the fuzz tests look for.
+    """
+    try:
+        return parse(path)
+    except ArtifactError as error:
+        (problem,) = error.problems
+        assert problem.file == str(path) and problem.message
+        return None
+
+
+# Codecs for fuzzed text (Python's "utf-16" writes a BOM).
+FUZZ_CODECS = ["utf-16", "utf-16-le", "utf-8-sig", "utf-8", "cp1252"]
+
+
+@st.composite
+def shuffled_text(draw: st.DrawFn, snippets: Sequence[str]) -> bytes:
+    """Lines of a format shuffled, mixed with random text, cut anywhere, in any encoding."""
+    pieces = st.one_of(st.sampled_from(list(snippets)), st.text(max_size=30))
+    text = "\r\n".join(draw(st.lists(pieces, max_size=25)))
+    text = text[: draw(st.integers(0, len(text)))]
+    return text.encode(draw(st.sampled_from(FUZZ_CODECS)), "replace")
+
+
+@st.composite
+def salted_file(draw: st.DrawFn, paths: Sequence[Path]) -> bytes:
+    """A real file with random bytes inserted, then cut anywhere."""
+    data = bytearray(draw(st.sampled_from(list(paths))).read_bytes())
+    at = draw(st.integers(0, len(data)))
+    data[at:at] = draw(st.binary(max_size=20))
+    return bytes(data[: draw(st.integers(0, len(data)))])

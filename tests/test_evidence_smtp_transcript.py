@@ -1,0 +1,218 @@
+"""The SMTP transcript reader: the greeting and the EHLO verbs, however the session was saved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kbassist.evidence import read_artifact, smtp_transcript
+from kbassist.evidence.base import Artifact
+
+from .artifacts import SAVED_AS as ENCODINGS
+from .artifacts import error_of as shared_error_of
+from .artifacts import head_of, parse_or_none, salted_file, shuffled_text, write_lines
+from .conftest import SAMPLES
+
+MINE = {"ehlo-exchange2000.txt", "ehlo-windows2000-smtp.txt"}
+OTHERS = sorted(p.name for p in SAMPLES.iterdir() if p.name not in MINE | {"README.md"})
+
+BANNER = (
+    "mail01.contoso.com Microsoft ESMTP MAIL Service, Version: 5.0.2195.1600 "
+    "ready at  Thu, 16 Nov 2000 12:25:39 -0600"
+)
+VERBS = ["TURN", "ATRN", "SIZE", "ETRN", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "8bitmime"]
+VERBS += ["BINARYMIME", "CHUNKING", "VRFY", "X-EXPS GSSAPI NTLM LOGIN", "X-EXPS=LOGIN"]
+VERBS += ["AUTH GSSAPI NTLM LOGIN", "AUTH=LOGIN"]
+EXCHANGE = ["XEXCH50", "X-LINK2STATE"]
+KEYWORDS = list(dict.fromkeys(v.split()[0].split("=")[0].upper() for v in VERBS))
+
+
+def ehlo_response(verbs: list[str], last: str = "OK") -> list[str]:
+    return ["250-mail01.contoso.com Hello [10.0.0.15]", *(f"250-{v}" for v in verbs), f"250 {last}"]
+
+
+def session(verbs: list[str], echo: str | None = "ehlo helpdesk") -> list[str]:
+    client = [echo] if echo else []
+    return [f"220 {BANNER}", *client, *ehlo_response(verbs), "quit", "221 2.0.0 bye"]
+
+
+def write(tmp_path: Path, lines: list[str], encoding: str = "ansi", end: str = "\r\n") -> Path:
+    return write_lines(tmp_path / "telnet.txt", lines, encoding, end)
+
+
+def facts(artifact: Artifact) -> dict[str, tuple[object, int]]:
+    """fact -> (value, line); each fact is observed once per transcript."""
+    out = {o.fact: (o.value, int(o.source.rsplit(":", 1)[1])) for o in artifact.observations}
+    assert len(out) == len(artifact.observations)
+    return out
+
+
+def error_of(path: Path) -> tuple[str, int | None]:
+    return shared_error_of(smtp_transcript.parse, path)
+
+
+def test_sample_exchange2000():
+    artifact = smtp_transcript.parse(SAMPLES / "ehlo-exchange2000.txt")
+    assert artifact.kind == "smtp-transcript"
+    assert facts(artifact) == {
+        "smtp.banner": (BANNER, 1),
+        "smtp.banner-version": ("5.0.2195.1600", 1),
+        "smtp.ehlo-keywords": ([*KEYWORDS, *EXCHANGE], 3),
+        "smtp.xexch50": (True, 19),
+        "smtp.x-link2state": (True, 20),
+    }
+
+
+def test_sample_windows2000_dll():
+    got = facts(smtp_transcript.parse(SAMPLES / "ehlo-windows2000-smtp.txt"))
+    assert got["smtp.ehlo-keywords"] == (KEYWORDS, 3)
+    assert got["smtp.xexch50"] == (False, 19)
+    assert got["smtp.x-link2state"] == (False, 19)
+    assert got["smtp.banner-version"] == ("5.0.2195.1600", 1)
+
+
+@pytest.mark.parametrize("name", sorted(MINE))
+def test_detects_own_samples(name):
+    assert smtp_transcript.detect(head_of((SAMPLES / name).read_bytes()))
+    assert read_artifact(SAMPLES / name).kind == smtp_transcript.KIND
+
+
+@pytest.mark.parametrize("name", OTHERS)
+def test_leaves_other_kinds_alone(name):
+    assert not smtp_transcript.detect(head_of((SAMPLES / name).read_bytes()))
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+@pytest.mark.parametrize("end", ["\r\n", "\n"])
+def test_every_encoding(tmp_path, encoding, end):
+    path = write(tmp_path, ["", "", *session(VERBS + EXCHANGE)], encoding, end)
+    assert smtp_transcript.detect(head_of(path.read_bytes()))
+    got = facts(smtp_transcript.parse(path))
+    assert got["smtp.banner"] == (BANNER, 3)
+    assert got["smtp.xexch50"] == (True, 21)
+    assert got["smtp.x-link2state"] == (True, 22)
+
+
+def test_lower_case_verbs_and_command(tmp_path):
+    verbs = [v.lower() for v in VERBS + EXCHANGE]
+    got = facts(smtp_transcript.parse(write(tmp_path, session(verbs, echo="EHLO x"))))
+    assert got["smtp.ehlo-keywords"][0] == [*KEYWORDS, *EXCHANGE]
+    assert got["smtp.xexch50"][0] is True and got["smtp.x-link2state"][0] is True
+
+
+def test_no_echo_of_the_ehlo_command(tmp_path):
+    path = write(tmp_path, session(VERBS, echo=None), "utf-16le-bom")
+    assert read_artifact(path).kind == smtp_transcript.KIND
+    got = facts(smtp_transcript.parse(path))
+    assert got["smtp.ehlo-keywords"] == (KEYWORDS, 2)
+    assert got["smtp.xexch50"] == (False, 18)
+
+
+@pytest.mark.parametrize(("server", "client"), [("S: ", "C: "), ("<<< ", ">>> ")])
+def test_prefixed_lines(tmp_path, server, client):
+    lines = [f"{server}220 {BANNER}", f"{client}EHLO helpdesk"]
+    lines += [f"{server}{line}" for line in ehlo_response(EXCHANGE)]
+    lines += [f"{client}QUIT", f"{server}221 bye"]
+    path = write(tmp_path, lines, end="\n")
+    assert smtp_transcript.detect(head_of(path.read_bytes()))
+    assert facts(smtp_transcript.parse(path)) == {
+        "smtp.banner": (BANNER, 1),
+        "smtp.banner-version": ("5.0.2195.1600", 1),
+        "smtp.ehlo-keywords": (EXCHANGE, 3),
+        "smtp.xexch50": (True, 4),
+        "smtp.x-link2state": (True, 5),
+    }
+
+
+def test_last_of_two_ehlo_responses(tmp_path):
+    lines = [f"220 {BANNER}", "EHLO a", *ehlo_response(["STARTTLS", "SIZE"])]
+    lines += ["STARTTLS", "220 2.0.0 SMTP server ready", "EHLO a"]
+    lines += ehlo_response(["SIZE", *EXCHANGE, "AUTH GSSAPI NTLM"])
+    got = facts(smtp_transcript.parse(write(tmp_path, lines)))
+    assert got["smtp.banner"] == (BANNER, 1)
+    assert got["smtp.ehlo-keywords"] == (["SIZE", *EXCHANGE, "AUTH"], 10)
+    assert got["smtp.xexch50"] == (True, 12)
+
+
+def test_final_keyword_line_counts_unless_ok(tmp_path):
+    lines = [f"220 {BANNER}", "ehlo x", *ehlo_response(["SIZE"], last="X-LINK2STATE")]
+    got = facts(smtp_transcript.parse(write(tmp_path, lines)))
+    assert got["smtp.ehlo-keywords"] == (["SIZE", "X-LINK2STATE"], 3)
+    assert got["smtp.x-link2state"] == (True, 5)
+    assert got["smtp.xexch50"] == (False, 5)
+
+
+def test_one_line_ehlo_response_has_no_keywords(tmp_path):
+    lines = [f"220 {BANNER}", "EHLO x", "250 mail01.contoso.com Hello [10.0.0.15]"]
+    got = facts(smtp_transcript.parse(write(tmp_path, lines)))
+    assert got["smtp.ehlo-keywords"] == ([], 3)
+    assert got["smtp.xexch50"] == (False, 3)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        ["HELO x", "250 mail01.contoso.com Hello [10.0.0.15]"],
+        ["250 2.1.0 Sender OK"],  # a one-line 250 with no echoed EHLO
+        ["EXPN staff", "250-Ann <ann@contoso.com>", "250 Bob <bob@contoso.com>"],
+    ],
+)
+def test_other_250_replies_are_not_ehlo_responses(tmp_path, after):
+    artifact = smtp_transcript.parse(write(tmp_path, [f"220 {BANNER}", *after]))
+    assert set(facts(artifact)) == {"smtp.banner", "smtp.banner-version"}
+    assert "EHLO" in artifact.notes[0].en
+
+
+def test_banner_only(tmp_path):
+    artifact = smtp_transcript.parse(write(tmp_path, ["220 mx.example.org ESMTP", "quit"]))
+    assert facts(artifact) == {"smtp.banner": ("mx.example.org ESMTP", 1)}
+
+
+def test_ehlo_without_banner(tmp_path):
+    path = write(tmp_path, ["ehlo x", *ehlo_response(["SIZE"])])
+    assert smtp_transcript.detect(head_of(path.read_bytes()))
+    assert facts(smtp_transcript.parse(path)) == {
+        "smtp.ehlo-keywords": (["SIZE"], 2),
+        "smtp.xexch50": (False, 4),
+        "smtp.x-link2state": (False, 4),
+    }
+
+
+@pytest.mark.parametrize("keep", [3, 10, 20])
+def test_cut_ehlo_response(tmp_path, keep):
+    message, line = error_of(write(tmp_path, session(VERBS + EXCHANGE)[:keep]))
+    assert "'250-' reply lines end without the final '250 ' line" in message
+    assert line == keep
+
+
+def test_ehlo_response_interrupted(tmp_path):
+    lines = [f"220 {BANNER}", "ehlo x", *ehlo_response(VERBS)[:5], "quit", "221 bye"]
+    assert error_of(write(tmp_path, lines))[1] == 7
+
+
+def test_nothing_smtp_in_it(tmp_path):
+    message, line = error_of(write(tmp_path, ["quit", "250 OK"]))
+    assert "no SMTP greeting" in message and line is None
+
+
+SNIPPETS = [*session(VERBS + EXCHANGE), "250-", "250", "220-", "S: 250-", ">>> EHLO", "EHLO"]
+
+
+@settings(max_examples=250, deadline=500, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.one_of(
+        shuffled_text(SNIPPETS),
+        salted_file([SAMPLES / n for n in sorted(MINE)]),
+        st.binary(max_size=600),
+    )
+)
+def test_fuzz_only_artifact_errors(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "f"
+    path.write_bytes(data)
+    artifact = parse_or_none(smtp_transcript.parse, path)
+    if artifact is not None:
+        got = facts(artifact)
+        assert "smtp.banner" in got or "smtp.ehlo-keywords" in got
