@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, Problem
-from . import dpmon, enumprot, registry, smtp_transcript
+from . import dpmon, enumprot, eventlog, registry, smtp_transcript
 from .base import Artifact, ArtifactError, Head, Note, Reader
 from .textfile import HEAD_BYTES, decode_head
 
-READERS: list[Reader] = [registry, enumprot, dpmon, smtp_transcript]
+READERS: list[Reader] = [registry, eventlog, enumprot, dpmon, smtp_transcript]
 KINDS = [reader.KIND for reader in READERS]
 
 

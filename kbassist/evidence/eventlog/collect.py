@@ -1,0 +1,196 @@
+"""What every event format turns into: events, counted and condensed into facts.
+
+Each format reader hands :class:`Collector` one :class:`Event` at a time, so
+a log of any size costs the memory of its distinct (source, id) pairs plus at
+most :data:`KEEP_PER_KEY` kept records each; counts stay exact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..base import Artifact, ArtifactError, Note
+
+KEEP_PER_KEY = 100
+FIELD_CAP = 65536  # characters kept of one message or string: a hostile file stays bounded
+MAX_STRINGS = 256  # insertion strings kept per event
+
+_SLUG_JUNK = re.compile(r"[\W_]+")
+_GUID_DOMAIN = re.compile(r"(?<![0-9a-z])_[0-9a-f]{32}_d(?![0-9a-z_])", re.IGNORECASE)
+_CONFIGURED_MAX = re.compile(
+    r"configured\s+maximum\s+number\s+of\s+event\s+notification\s+registrations\s+is\s+(\d+)",
+    re.IGNORECASE,
+)
+_LEVEL_NAMES = {
+    "0": "Information",
+    "1": "Critical",
+    "2": "Error",
+    "3": "Warning",
+    "4": "Information",
+    "5": "Verbose",
+}
+_NO_MESSAGE_NOTE = Note(
+    en=(
+        "This export holds no message text for event 9671, so the configured maximum of "
+        "notification registrations is unknown: on the server, run "
+        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` and send its output.'
+    ),
+    fr=(
+        "Cet export ne contient pas le texte de l'événement 9671 : le maximum configuré "
+        "d'inscriptions aux notifications reste inconnu. Sur le serveur, lancez "
+        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` et envoyez le résultat.'
+    ),
+)
+
+
+class TextBuffer:
+    """One message or value, kept up to :data:`FIELD_CAP` characters however long it runs."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._size = 0
+
+    def add(self, text: str) -> None:
+        room = FIELD_CAP - self._size
+        if room > 0:
+            self._parts.append(text[:room])
+            self._size += min(len(text), room)
+
+    def text(self) -> str:
+        """The pieces as one string (XML character data arrives in pieces)."""
+        return "".join(self._parts)
+
+    def lines(self) -> str:
+        """The lines joined, without the blank lines around them."""
+        return "\n".join(self._parts).strip("\n").rstrip()
+
+
+@dataclass
+class Event:
+    """One event as read, before it is counted. ``id`` is the raw text when read from text."""
+
+    number: int  # 1-based position in the file, for error messages
+    line: int | None
+    source: str | None = None
+    id: str | int | None = None
+    qualifiers: str | int | None = None
+    level: str | None = None
+    time: str | None = None
+    computer: str | None = None
+    user: str | None = None
+    strings: list[str] = field(default_factory=list)
+    message: str | None = None
+    record: int | None = None
+
+
+def source_slug(source: str) -> str:
+    """``MSExchangeIS`` → ``msexchangeis``; spaces, underscores and punctuation → ``-``."""
+    return _SLUG_JUNK.sub("-", source.casefold()).strip("-") or "unknown"
+
+
+def event_id(raw: str | int, qualifiers: str | int | None) -> int | None:
+    """The event id as shown to users: the low 16 bits when Qualifiers are folded in."""
+    text = str(raw).strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    if qualifiers not in (None, "") or number > 0xFFFF:
+        number &= 0xFFFF
+    return number
+
+
+def level_name(level: str | None) -> str | None:
+    """Numeric levels (XML, .evtx) named as Event Viewer shows them; text levels as found."""
+    if level is None:
+        return None
+    level = level.strip()
+    return _LEVEL_NAMES.get(level, level) or None
+
+
+class Collector:
+    """Counts events per (source, id) and turns them into the artifact's facts."""
+
+    def __init__(self, artifact: Artifact):
+        self.artifact = artifact
+        self.file = str(artifact.path)
+        self._counts: dict[tuple[str, int], int] = {}
+        self._first: dict[tuple[str, int], int | None] = {}
+        self._records: list[dict[str, Any]] = []
+        self._guid_domain: tuple[bool, int | None] | None = None
+        self._configured_max: dict[int, int | None] = {}
+        self._silent_9671 = False
+        self.seen = 0  # events counted so far
+
+    def add(self, event: Event) -> None:
+        """Check ``event`` is usable and count it; malformed events stop the file here."""
+        where = event.line
+        name = f"event {event.number}"
+        if event.record is not None:
+            name += f" (record {event.record})"
+        if not event.source or not event.source.strip():
+            raise ArtifactError(self.file, f"{name} has no source", where)
+        if event.id is None or not str(event.id).strip():
+            raise ArtifactError(self.file, f"{name} has no Event ID", where)
+        number = event_id(event.id, event.qualifiers)
+        if number is None:
+            shown = str(event.id).strip()[:40]
+            raise ArtifactError(self.file, f"Event ID {shown!r} is not a number", where)
+        self.seen += 1
+        key = (source_slug(event.source), number)
+        count = self._counts.get(key, 0)
+        self._counts[key] = count + 1
+        if count == 0:
+            self._first[key] = where
+        if count < KEEP_PER_KEY:
+            self._records.append(self._record(event, number))
+        self._read_texts(key, event)
+
+    def _read_texts(self, key: tuple[str, int], event: Event) -> None:
+        if key == ("smtpsvc", 4000):
+            texts = [event.message or "", *event.strings]
+            named = any(_GUID_DOMAIN.search(text) for text in texts)
+            if self._guid_domain is None or (named and not self._guid_domain[0]):
+                self._guid_domain = (named, event.line)
+        if key == ("msexchangeis", 9671):
+            found = _CONFIGURED_MAX.search(event.message or "")
+            if found:
+                self._configured_max.setdefault(int(found.group(1)), event.line)
+            elif event.message is None:
+                self._silent_9671 = True
+
+    @staticmethod
+    def _record(event: Event, number: int) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "source": event.source,
+            "id": number,
+            "level": level_name(event.level),
+            "time": event.time,
+            "computer": event.computer,
+            "user": event.user,
+            "strings": event.strings,
+        }
+        if event.message is not None:
+            record["message"] = event.message
+        if event.record is not None:
+            record["record"] = event.record
+        else:
+            record["line"] = event.line
+        return record
+
+    def finish(self) -> Artifact:
+        """The artifact with one count per (source, id), then the facts read from texts."""
+        artifact = self.artifact
+        for (slug, number), count in self._counts.items():
+            artifact.observe(f"event.{slug}-{number}.count", count, self._first[(slug, number)])
+        if self._guid_domain is not None:
+            named, line = self._guid_domain
+            artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
+        for value, line in self._configured_max.items():
+            artifact.observe("event.msexchangeis-9671.configured-max", value, line)
+        if self._silent_9671 and not self._configured_max:
+            artifact.notes.append(_NO_MESSAGE_NOTE)
+        if self._records:
+            artifact.details["events"] = self._records
+        return artifact

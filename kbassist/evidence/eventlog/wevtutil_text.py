@@ -1,0 +1,71 @@
+"""Events from ``wevtutil qe LOG /f:text``.
+
+Each event opens with ``Event[N]:`` and indented ``Label: value`` lines; after
+``Description:`` every line is message text until the next ``Event[N]:``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..base import Head
+from ..textfile import numbered_lines, open_text
+from .collect import Collector, Event, TextBuffer
+
+_START = re.compile(r"^\s*Event\[\d+\]:\s*$")
+_FIELD = re.compile(
+    r"^\s+(Log Name|Source|Date|Event ID|Task|Level|Opcode|Keyword|User|User Name|Computer"
+    r"|Description):[ \t]*(.*?)\s*$"
+)
+
+
+def detect(head: Head) -> bool:
+    """``Event[0]:`` first, then an indented ``Event ID:`` line."""
+    if not _START.match(head.first_line()):
+        return False
+    return any(_label(line) == "Event ID" for line in head.lines)
+
+
+def _label(line: str) -> str | None:
+    found = _FIELD.match(line)
+    return found.group(1) if found else None
+
+
+def read(path: Path, sink: Collector) -> None:
+    event: Event | None = None
+    fields: dict[str, str] = {}
+    message: TextBuffer | None = None
+    with open_text(path) as stream:
+        for line_no, line in numbered_lines(stream):
+            if _START.match(line):
+                if event is not None:
+                    sink.add(_finish(event, fields, message))
+                event, fields, message = Event(sink.seen + 1, line_no), {}, None
+                continue
+            if event is None:
+                continue  # nothing but blank lines come before Event[0] in real output
+            if message is not None:
+                message.add(line.rstrip())
+                continue
+            found = _FIELD.match(line)
+            if found and found.group(1) == "Description":
+                message = TextBuffer()
+                if found.group(2):
+                    message.add(found.group(2))
+            elif found:
+                fields.setdefault(found.group(1), found.group(2))
+    if event is not None:
+        sink.add(_finish(event, fields, message))
+
+
+def _finish(event: Event, fields: dict[str, str], message: TextBuffer | None) -> Event:
+    event.source = fields.get("Source")
+    event.id = fields.get("Event ID")
+    event.level = fields.get("Level") or None
+    event.time = fields.get("Date") or None
+    event.computer = fields.get("Computer") or None
+    name = fields.get("User Name", "")
+    event.user = name if name and name != "N/A" else fields.get("User") or None
+    event.message = message.lines() if message is not None else None
+    return event
