@@ -58,9 +58,20 @@ class Diagnoser:
         return case
 
     def add_artifact(self, case: Case, path: Path) -> None:
+        """Read one file into the case; InputError (exit 2) if it cannot be used."""
         artifact = read_artifact(path)
         case.observations.extend(artifact.observations)
         case.artifacts.append(artifact.summary())
+
+    def add_artifacts(self, case: Case, paths: Iterable[Path]) -> list[Problem]:
+        """Read every file that can be read; the problems of those that cannot."""
+        problems: list[Problem] = []
+        for path in paths:
+            try:
+                self.add_artifact(case, Path(path))
+            except InputError as error:
+                problems.extend(error.problems)
+        return problems
 
     def diagnose(self, case: Case, lang: str = "en") -> Report:
         if lang not in LANGUAGES:

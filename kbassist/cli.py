@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import KbassistError
+from .errors import InputError, KbassistError
 
 EXIT_FOUND = 1
 
@@ -117,8 +117,9 @@ def diagnose(
         read_answer_file(answers_file, case, diagnoser.pack)
     for option in answer_options:
         read_answer_option(option, case, diagnoser.pack)
-    for path in artifacts:
-        diagnoser.add_artifact(case, path)
+    # A bad file does not waste the good ones: report on what could be read,
+    # name each bad file on stderr, and exit 2.
+    problems = diagnoser.add_artifacts(case, artifacts)
     report = diagnoser.diagnose(case, lang=lang)
     if fmt == "json":
         click.echo(report.to_json())
@@ -126,6 +127,8 @@ def diagnose(
         click.echo(to_markdown(report), nl=False)
     else:
         click.echo(to_text(report), nl=False)
+    if problems:
+        _fail(InputError(problems))
     sys.exit(EXIT_FOUND if report.causes and not exit_zero else 0)
 
 
