@@ -20,6 +20,7 @@ from .engine.reference import ReferenceBackend
 from .errors import InputError, Problem
 from .evidence import read_artifact
 from .pack.loader import Pack, load_pack
+from .probes.base import ProbeResult
 from .report.build import build_report
 from .report.model import Report
 
@@ -72,6 +73,12 @@ class Diagnoser:
             except InputError as error:
                 problems.extend(error.problems)
         return problems
+
+    def add_probe_results(self, case: Case, results: Iterable[ProbeResult]) -> None:
+        """Evidence from live probes (``probe:NAME``); unusable targets stay in the report."""
+        for result in results:
+            case.observations.extend(result.observations())
+            case.probes.append(result)
 
     def diagnose(self, case: Case, lang: str = "en") -> Report:
         if lang not in LANGUAGES:

@@ -35,6 +35,7 @@ class Case:
     answers: dict[str, str | None] = field(default_factory=dict)  # None = "unknown"
     observations: list[Observation] = field(default_factory=list)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
+    probes: list[Any] = field(default_factory=list)  # ProbeResult, kept for the report
 
     def answered(self, question_id: str) -> bool:
         return question_id in self.answers
@@ -169,7 +170,12 @@ def with_answer(case: Case, question_id: str, value: str | None) -> Case:
     """A copy of ``case`` with one more answer (for what-if questions)."""
     answers = dict(case.answers)
     answers[question_id] = value
-    return Case(answers=answers, observations=case.observations, artifacts=case.artifacts)
+    return Case(
+        answers=answers,
+        observations=case.observations,
+        artifacts=case.artifacts,
+        probes=case.probes,
+    )
 
 
 def sources_for(case: Case, slot: str) -> list[tuple[str, Any, str]]:

@@ -14,8 +14,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .base import Artifact, ArtifactError, Head, Note
 from .regfile import RegFormatError, RegParser, RegValue, is_header, little_endian
@@ -55,10 +57,19 @@ class _ControlSet:
     transports: RegValue | None = None
 
 
-class _Export:
-    """Collects what the parser reports; turns it into facts at the end."""
+Observe = Callable[[str, Any, "int | None"], None]  # (fact, value, line or None)
 
-    def __init__(self) -> None:
+
+class RegistryFacts:
+    """Turns registry keys and values into facts, whether from a file or a live registry.
+
+    Feed it every key (``on_key``) and the values of the keys it ``wanted``
+    (``take``), then call ``finish`` for the facts that need the whole picture.
+    """
+
+    def __init__(self, observe: Observe) -> None:
+        self.observe = observe
+        self.notes: list[Note] = []
         self.sets: dict[str, _ControlSet] = {}
         # Folded key headers that could be the root of an export covering Services.
         self.roots: set[str] = set()
@@ -114,46 +125,62 @@ class _Export:
         target = prefix + "\\services"
         return any(target == root or target.startswith(root + "\\") for root in self.roots)
 
+    def take(self, value: RegValue) -> None:
+        if value.type == -1:
+            return  # a deleted value is an absent one
+        folded_key = value.key.casefold()
+        name = value.name.casefold()
+        split = self._split(folded_key)
+        if split is not None:
+            prefix, rest = split
+            fact = _SERVICE_VALUES.get(("\\".join(rest[1:]), name))
+            if fact == "transports":
+                self._set(prefix, value.key).transports = value
+            elif fact is not None:
+                self.observe(fact, _number(value), value.line)
+            return
+        if folded_key.endswith(GLOBAL_SECTION) and name == "00036618":
+            profile = value.key.split("\\")[-2]
+            disabled = _number(value)
+            self.observe("outlook.disable-winsock", disabled, value.line)
+            if disabled:
+                self.observe("outlook.winsock-disabled-profiles", [profile], value.line)
+        elif folded_key.endswith("\\outlook\\rpc") and name == "fixedudpport":
+            self.observe("outlook.fixed-udp-port", _number(value), value.line)
+
+    def finish(self) -> None:
+        """Winsock facts: only now is it known which Services keys exist."""
+        for prefix, cset in self.sets.items():
+            value = cset.transports
+            if value is None:
+                continue
+            names = value.data if isinstance(value.data, list) else [str(value.data)]
+            names = [n for n in names if n.strip()]
+            self.observe("winsock.transport-count", len(names), value.line)
+            missing = [n for n in names if n.casefold() not in cset.services]
+            if self.covers_services(prefix) or not missing:
+                self.observe("winsock.orphan-count", len(missing), value.line)
+                self.observe("winsock.orphan-transports", missing, value.line)
+            else:
+                self.notes.append(_export_services_note(cset.name, missing))
+
 
 def parse(path: Path) -> Artifact:
     artifact = Artifact(path, KIND)
-    export = _Export()
-    parser = RegParser(export.wanted, export.on_key)
+    facts = RegistryFacts(artifact.observe)
+    parser = RegParser(facts.wanted, facts.on_key)
     file = str(path)
     try:
         with open_text(path) as stream:
             for value in parser.values(stream):
-                _take(artifact, export, value)
+                facts.take(value)
     except RegFormatError as exc:
         raise ArtifactError(file, exc.message, exc.line) from None
     except UnicodeError as exc:
         raise ArtifactError(file, f"cannot decode the text: {exc}") from None
-    _winsock_facts(artifact, export)
+    facts.finish()
+    artifact.notes.extend(facts.notes)
     return artifact
-
-
-def _take(artifact: Artifact, export: _Export, value: RegValue) -> None:
-    if value.type == -1:
-        return  # a deleted value is an absent one
-    folded_key = value.key.casefold()
-    name = value.name.casefold()
-    split = export._split(folded_key)
-    if split is not None:
-        prefix, rest = split
-        fact = _SERVICE_VALUES.get(("\\".join(rest[1:]), name))
-        if fact == "transports":
-            export._set(prefix, value.key).transports = value
-        elif fact is not None:
-            artifact.observe(fact, _number(value), value.line)
-        return
-    if folded_key.endswith(GLOBAL_SECTION) and name == "00036618":
-        profile = value.key.split("\\")[-2]
-        disabled = _number(value)
-        artifact.observe("outlook.disable-winsock", disabled, value.line)
-        if disabled:
-            artifact.observe("outlook.winsock-disabled-profiles", [profile], value.line)
-    elif folded_key.endswith("\\outlook\\rpc") and name == "fixedudpport":
-        artifact.observe("outlook.fixed-udp-port", _number(value), value.line)
 
 
 def _number(value: RegValue) -> int:
@@ -164,22 +191,6 @@ def _number(value: RegValue) -> int:
         shown = value.name or "(Default)"
         raise RegFormatError(value.line, f"{shown!r} should hold a number")
     return number
-
-
-def _winsock_facts(artifact: Artifact, export: _Export) -> None:
-    for prefix, cset in export.sets.items():
-        value = cset.transports
-        if value is None:
-            continue
-        names = value.data if isinstance(value.data, list) else [str(value.data)]
-        names = [n for n in names if n.strip()]
-        artifact.observe("winsock.transport-count", len(names), value.line)
-        missing = [n for n in names if n.casefold() not in cset.services]
-        if export.covers_services(prefix) or not missing:
-            artifact.observe("winsock.orphan-count", len(missing), value.line)
-            artifact.observe("winsock.orphan-transports", missing, value.line)
-        else:
-            artifact.notes.append(_export_services_note(cset.name, missing))
 
 
 def _export_services_note(control_set: str, missing: list[str]) -> Note:

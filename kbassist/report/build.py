@@ -14,6 +14,7 @@ from .model import (
     ChoiceReport,
     EvidenceItem,
     OpenCause,
+    ProbeReport,
     QuestionReport,
     Report,
     RuledOut,
@@ -189,6 +190,7 @@ def build_report(
             )
             for a in case.artifacts
         ],
+        probes=[ProbeReport(**result.to_dict(lang)) for result in case.probes],
         answers=dict(case.answers),
     )
 

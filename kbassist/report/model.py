@@ -80,6 +80,17 @@ class ArtifactReport(BaseModel):
     events: list[dict[str, Any]] = Field(default_factory=list)  # event logs only
 
 
+class ProbeReport(BaseModel):
+    name: str
+    target: str
+    status: str  # ok, fault, unreachable, error, cancelled
+    message: str
+    facts: dict[str, Any]
+    details: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    elapsed: float
+
+
 class Report(BaseModel):
     schema_version: int = SCHEMA_VERSION
     language: str
@@ -89,6 +100,7 @@ class Report(BaseModel):
     ruled_out: list[RuledOut]
     questions: list[QuestionReport]
     artifacts: list[ArtifactReport]
+    probes: list[ProbeReport] = Field(default_factory=list)
     answers: dict[str, str | None]
 
     def to_json(self) -> str:

@@ -23,6 +23,7 @@ LABELS = {
         "ruled_out": "Ruled out",
         "questions": "Questions that could change the result",
         "artifacts": "Artifacts read",
+        "probes": "Live checks",
         "title": "kbassist diagnosis",
         "informational": "informational",
     },
@@ -38,6 +39,7 @@ LABELS = {
         "ruled_out": "Écartées",
         "questions": "Questions qui pourraient changer le résultat",
         "artifacts": "Fichiers lus",
+        "probes": "Vérifications en direct",
         "title": "Diagnostic kbassist",
         "informational": "pour information",
     },
@@ -89,12 +91,18 @@ def to_text(report: Report) -> str:
         for q in report.questions:
             choices = f" ({', '.join(c.value for c in q.choices)})" if q.choices else ""
             out.append(f"  - {q.id}: {safe(q.text)}{choices}")
-    if report.artifacts:
-        out += ["", f"{t['artifacts']}:"]
-        for a in report.artifacts:
-            out.append(f"  - {safe(a.path)}: {a.kind}")
-            out += [f"      {safe(k)} = {safe(_value(v))}" for k, v in a.facts.items()]
-            out += [f"      ! {safe(note)}" for note in a.notes]
+    sources = [(f"{safe(a.path)}: {a.kind}", a.facts, a.notes) for a in report.artifacts]
+    checks = [
+        (f"{p.name} {safe(p.target)}: {p.status} - {safe(p.message)}", p.facts, p.notes)
+        for p in report.probes
+    ]
+    for label, found in [(t["artifacts"], sources), (t["probes"], checks)]:
+        if found:
+            out += ["", f"{label}:"]
+        for title, facts, notes in found:
+            out.append(f"  - {title}")
+            out += [f"      {safe(k)} = {safe(_value(v))}" for k, v in facts.items()]
+            out += [f"      ! {safe(note)}" for note in notes]
     return "\n".join(out) + "\n"
 
 
@@ -156,5 +164,15 @@ def to_markdown(report: Report) -> str:
             for k, v in a.facts.items():
                 out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v))}`")
             out += [f"  - **{_md_escape(note)}**" for note in a.notes]
+        out.append("")
+    if report.probes:
+        out += [f"**{t['probes']}**", ""]
+        for p in report.probes:
+            out.append(
+                f"- `{p.name}` {_md_escape(p.target)}: **{p.status}** — {_md_escape(p.message)}"
+            )
+            for k, v in p.facts.items():
+                out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v))}`")
+            out += [f"  - {_md_escape(note)}" for note in p.notes]
         out.append("")
     return "\n".join(out)
