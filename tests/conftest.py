@@ -10,6 +10,8 @@ import pytest
 from kbassist.api import Diagnoser
 from kbassist.pack.loader import data_root, load_pack
 
+from .servers import serve, smtpd  # noqa: F401  (loopback servers, shared fixtures)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SAMPLES = REPO / "tests" / "data" / "samples"  # a copy of shared/samples, so CI has them

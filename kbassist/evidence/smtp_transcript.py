@@ -15,8 +15,10 @@ it may as well answer HELO or MAIL. When several EHLO responses are present
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .base import Artifact, ArtifactError, Head, Note
 from .textfile import numbered_lines, open_text
@@ -31,6 +33,8 @@ _VERSION = re.compile(r"\bVersion:?\s*([0-9]+(?:\.[0-9]+){1,3})\b", _FLAGS)
 _KEYWORD_END = re.compile(r"[\s=]")
 # Commands whose 250 reply may span several lines without being an EHLO response.
 _OTHER_COMMANDS = {"HELO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP", "NOOP"}
+# The verbs only Exchange 2000's SMTP service lists, by the fact that says whether it does.
+VERB_FACTS = {"smtp.xexch50": "XEXCH50", "smtp.x-link2state": "X-LINK2STATE"}
 
 _NO_EHLO = Note(
     en="The transcript has the server's greeting but no EHLO response: type EHLO "
@@ -38,6 +42,44 @@ _NO_EHLO = Note(
     fr="La transcription contient l'accueil du serveur mais pas de réponse à EHLO : "
     "tapez EHLO après la connexion pour lister les verbes (X-LINK2STATE, XEXCH50).",
 )
+
+
+class ReplyLine(NamedTuple):
+    code: str
+    more: bool  # a 'ddd-' line: the reply goes on
+    text: str  # after the code, stripped
+
+
+def reply_line(text: str) -> ReplyLine | None:
+    """'250-SIZE' -> ('250', True, 'SIZE'); None for anything but a server reply line.
+
+    Shared with the live SMTP probe, so a typed session and a probed one read alike."""
+    match = _REPLY.fullmatch(text)
+    if match is None:
+        return None
+    return ReplyLine(match["code"], match["sep"] == "-", (match["text"] or "").strip())
+
+
+def banner_version(texts: Iterable[str]) -> str | None:
+    """'Version: 5.0.2195.1600' in a greeting: the same on Exchange 2000 and plain Windows 2000."""
+    found = _VERSION.search(" ".join(texts))
+    return found[1] if found else None
+
+
+def ehlo_keywords(texts: Sequence[str]) -> dict[str, int]:
+    """Upper-case keyword -> index of its first line, from the texts of a 250 EHLO reply.
+
+    The first line greets ('host Hello [ip]') and a final 'OK' closes (Microsoft's
+    style): neither is a keyword. A keyword ends at a space or '=' ('AUTH=LOGIN')."""
+    found: dict[str, int] = {}
+    last = len(texts) - 1
+    for index, text in enumerate(texts[1:], 1):
+        if index == last and text.upper() == "OK":
+            continue
+        keyword = _KEYWORD_END.split(text, maxsplit=1)[0].upper()
+        if keyword:
+            found.setdefault(keyword, index)
+    return found
 
 
 def _strip(line: str) -> str:
@@ -101,19 +143,18 @@ class _Session:
         text = _strip(raw)
         if not text:
             return
-        reply = _REPLY.fullmatch(text)
+        reply = reply_line(text)
         if reply is None:
             if self.open is not None:
                 raise self.cut()
             self.command = text.split(maxsplit=1)[0].upper()
             return
-        code = reply["code"]
-        if self.open is not None and self.open.code != code:
+        if self.open is not None and self.open.code != reply.code:
             raise self.cut()
         if self.open is None:
-            self.open = _Reply(code, self.command)
-        self.open.lines.append((number, (reply["text"] or "").strip()))
-        if reply["sep"] != "-":
+            self.open = _Reply(reply.code, self.command)
+        self.open.lines.append((number, reply.text))
+        if not reply.more:
             self.finish(self.open)
 
     def finish(self, reply: _Reply) -> None:
@@ -129,9 +170,9 @@ class _Session:
         if self.banner is not None:
             line, text = self.banner.lines[0]
             self.artifact.observe("smtp.banner", text, line)
-            version = _VERSION.search(" ".join(t for _, t in self.banner.lines))
+            version = banner_version(t for _, t in self.banner.lines)
             if version:
-                self.artifact.observe("smtp.banner-version", version[1], line)
+                self.artifact.observe("smtp.banner-version", version, line)
         if self.ehlo is None:
             if self.banner is not None:
                 self.artifact.notes.append(_NO_EHLO)
@@ -139,20 +180,12 @@ class _Session:
         self.observe_keywords(self.ehlo)
 
     def observe_keywords(self, ehlo: _Reply) -> None:
-        found: dict[str, int] = {}
-        last = len(ehlo.lines) - 1
-        for index, (line, text) in enumerate(ehlo.lines[1:], 1):
-            if index == last and text.upper() == "OK":
-                continue
-            keyword = _KEYWORD_END.split(text, maxsplit=1)[0].upper()
-            if keyword:
-                found.setdefault(keyword, line)
+        indexes = ehlo_keywords([text for _, text in ehlo.lines])
+        found = {keyword: ehlo.lines[index][0] for keyword, index in indexes.items()}
         self.artifact.observe("smtp.ehlo-keywords", list(found), ehlo.lines[0][0])
         end = ehlo.lines[-1][0]
-        self.artifact.observe("smtp.xexch50", "XEXCH50" in found, found.get("XEXCH50", end))
-        self.artifact.observe(
-            "smtp.x-link2state", "X-LINK2STATE" in found, found.get("X-LINK2STATE", end)
-        )
+        for fact, verb in VERB_FACTS.items():
+            self.artifact.observe(fact, verb in found, found.get(verb, end))
 
 
 def parse(path: Path) -> Artifact:

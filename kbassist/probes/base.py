@@ -92,3 +92,13 @@ def split_target(text: str, default_port: int | None = None) -> tuple[str, int]:
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ValueError(f"{text!r}: port {port_text!r} is not 1-65535")
     return host, int(port_text)
+
+
+def check_target(host: str, port: int, timeout: float) -> None:
+    """The arguments every network probe takes; ValueError (exit 2 at the CLI) says why not."""
+    if not host:
+        raise ValueError("no host")
+    if not 0 < port < 65536:
+        raise ValueError(f"port {port} is not 1-65535")
+    if timeout <= 0:
+        raise ValueError("timeout must be positive")

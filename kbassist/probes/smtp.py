@@ -1,0 +1,285 @@
+"""SMTP probe: which SMTP service answers on port 25 (KB 279616).
+
+It does what the article asks an administrator to type, ``telnet host 25`` then
+``EHLO``: Exchange 2000's SMTP service lists ``XEXCH50`` and ``X-LINK2STATE``,
+the plain Windows 2000 SMTP DLL does not, and the banner version is the same for
+both, so only the verbs tell. Replies are read with the transcript reader's
+functions so that a probed session and a pasted one give the same facts.
+
+The server is untrusted: lines, replies and the whole exchange are bounded, and
+anything that is not SMTP makes the target unusable for this check (status
+``unreachable``) rather than a verdict about Exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..evidence.base import Note
+from ..evidence.smtp_transcript import VERB_FACTS, banner_version, ehlo_keywords, reply_line
+from .base import ProbeResult, Status, check_target
+from .tcp import ConnectError, close, connect, resolve, seconds, show_address, show_target
+
+MAX_LINE = 4096  # bytes in one reply line (RFC 5321 allows 512)
+MAX_REPLY_LINES = 100  # lines in one reply (an Exchange 2000 EHLO reply has 19)
+MAX_REPLY_BYTES = 32 * 1024
+QUIT_WAIT = 0.5  # at most this long for the reply to QUIT, within the timeout
+
+_HELO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:\-\[\]]*")
+
+FIREWALL_NOTE = Note(
+    en="A firewall that inspects SMTP (e.g. Cisco PIX/ASA 'fixup smtp' or 'inspect esmtp') "
+    "can hide EHLO keywords it does not know, so verbs missing when seen through one are "
+    "not proof: check again from the server's side of the firewall, or on the server "
+    "itself (telnet localhost 25).",
+    fr="Un pare-feu qui inspecte SMTP (par exemple Cisco PIX/ASA « fixup smtp » ou "
+    "« inspect esmtp ») peut masquer les mots-clés EHLO qu'il ne connaît pas : des verbes "
+    "absents vus à travers lui ne prouvent rien. Refaites le test depuis le côté serveur "
+    "du pare-feu, ou sur le serveur lui-même (telnet localhost 25).",
+)
+MASKED_BANNER_NOTE = Note(
+    en="The greeting is masked with asterisks, the mark of a Cisco PIX 'fixup smtp' "
+    "(Mailguard) between here and the server: it also blocks EHLO.",
+    fr="L'accueil est masqué par des astérisques, signe d'un Cisco PIX avec « fixup smtp » "
+    "(Mailguard) entre ce poste et le serveur : il bloque aussi EHLO.",
+)
+
+
+class NotSmtp(Exception):
+    """The peer answered, but not as an SMTP server would."""
+
+
+@dataclass
+class Reply:
+    code: str
+    lines: list[str] = field(default_factory=list)  # as received, decoded
+    texts: list[str] = field(default_factory=list)  # after the code
+
+    @property
+    def first(self) -> str:
+        return self.lines[0]
+
+
+def decode(raw: bytes) -> str:
+    """One line as text: UTF-8, else Latin-1; control characters made harmless to print."""
+    raw = raw.rstrip(b"\r\n")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return "".join(
+        "\ufffd" if unicodedata.category(ch) == "Cc" and ch != "\t" else ch for ch in text
+    )
+
+
+def shorten(text: str, width: int = 60) -> str:
+    return repr(text if len(text) <= width else text[:width] + "...")
+
+
+async def read_reply(reader: asyncio.StreamReader, what: str) -> Reply:
+    """One complete reply (``ddd-`` lines then ``ddd ``); NotSmtp for anything else."""
+    reply: Reply | None = None
+    size = 0
+    while True:
+        try:
+            raw = await reader.readline()
+        except ValueError:  # the stream's limit: no line end within MAX_LINE bytes
+            raise NotSmtp(f"not an SMTP server: a line longer than {MAX_LINE} bytes") from None
+        if not raw:
+            raise NotSmtp(f"connection closed before {what}")
+        size += len(raw)
+        line = decode(raw)
+        parsed = reply_line(line)
+        if parsed is None:
+            raise NotSmtp(f"not an SMTP server: {shorten(line)} instead of {what}")
+        if reply is None:
+            reply = Reply(parsed.code)
+        elif parsed.code != reply.code:
+            raise NotSmtp(f"not an SMTP server: codes {reply.code} and {parsed.code} in one reply")
+        reply.lines.append(line)
+        reply.texts.append(parsed.text)
+        if not parsed.more:
+            return reply
+        if len(reply.lines) >= MAX_REPLY_LINES or size >= MAX_REPLY_BYTES:
+            raise NotSmtp(f"not an SMTP server: {what} goes on past {len(reply.lines)} lines")
+
+
+def is_masked(text: str) -> bool:
+    """Cisco PIX Mailguard replaces most of the greeting with asterisks."""
+    return text.count("*") >= 8 and text.count("*") * 2 >= len(text)
+
+
+class SmtpProbe:
+    """Connects, reads the greeting, sends EHLO, and looks for Exchange 2000's verbs."""
+
+    name = "smtp"
+
+    def __init__(
+        self, host: str, port: int = 25, timeout: float = 10.0, helo_name: str = "kbassist"
+    ):
+        check_target(host, port, timeout)
+        if not _HELO_NAME.fullmatch(helo_name):
+            raise ValueError(f"{helo_name!r} is not a host name to send with EHLO")
+        self.host = host
+        self.port = port
+        self.timeout = timeout
+        self.helo_name = helo_name
+        self.target = show_target(host, port)
+
+    async def run(self) -> ProbeResult:
+        session = _Session(self)
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        try:
+            try:
+                async with asyncio.timeout_at(deadline):
+                    result = await session.talk()
+            except TimeoutError:
+                result = session.result("unreachable", session.timed_out())
+            except (ConnectError, NotSmtp) as exc:
+                result = session.result("unreachable", str(exc))
+            except OSError as exc:  # e.g. reset by the peer half-way
+                reason = exc.strerror or str(exc) or type(exc).__name__
+                result = session.result("unreachable", f"{reason} while waiting for {session.what}")
+            await session.quit(deadline)
+        finally:
+            session.abort()
+        return result
+
+
+class _Session:
+    """One conversation: where it got to, what it saw, and how to end it politely."""
+
+    def __init__(self, probe: SmtpProbe):
+        self.probe = probe
+        self.step = "resolve"
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.smtp = False  # the peer has sent an SMTP reply: it deserves a QUIT
+        self.between = False  # at a reply boundary, so the reply to QUIT can be read
+        self.facts: dict[str, Any] = {}
+        self.details: dict[str, Any] = {}
+        self.notes: list[Note] = []
+
+    @property
+    def what(self) -> str:
+        steps = {"greeting": "the SMTP greeting", "ehlo": "the reply to EHLO"}
+        return steps.get(self.step, f"the reply to {self.step.upper()}")
+
+    async def talk(self) -> ProbeResult:
+        infos = await resolve(self.probe.host, self.probe.port)
+        self.step = "connect"
+        self.reader, self.writer, address = await connect(infos, limit=MAX_LINE)
+        self.details["address"] = show_address(address)
+        self.step = "greeting"
+        greeting = await self.read("banner")
+        if greeting.code != "220":
+            return self.turned_away(greeting)
+        self.observe_greeting(greeting)
+        self.step = "ehlo"
+        ehlo = await self.command(f"EHLO {self.probe.helo_name}", "ehlo")
+        if ehlo.code == "250":
+            return self.verdict(ehlo)
+        if ehlo.code.startswith("5"):
+            return await self.without_ehlo(ehlo)
+        return self.result("unreachable", f"EHLO answered {shorten(ehlo.first)}")
+
+    async def read(self, detail: str) -> Reply:
+        assert self.reader is not None
+        self.between = False
+        reply = await read_reply(self.reader, self.what)
+        self.smtp = self.between = True
+        self.details[detail] = reply.lines
+        return reply
+
+    async def command(self, line: str, detail: str) -> Reply:
+        assert self.writer is not None
+        self.writer.write(line.encode("ascii") + b"\r\n")
+        await self.writer.drain()
+        return await self.read(detail)
+
+    def turned_away(self, greeting: Reply) -> ProbeResult:
+        if greeting.code[0] in "45":
+            return self.result("unreachable", f"the server turns sessions away: {greeting.first}")
+        self.smtp = False  # a reply, but no greeting: not worth a QUIT
+        raise NotSmtp(f"not an SMTP greeting: {shorten(greeting.first)}")
+
+    def observe_greeting(self, greeting: Reply) -> None:
+        self.facts["smtp.banner"] = greeting.texts[0]
+        version = banner_version(greeting.texts)
+        if version:
+            self.facts["smtp.banner-version"] = version
+        if is_masked(greeting.texts[0]):
+            self.notes.append(MASKED_BANNER_NOTE)
+
+    async def without_ehlo(self, ehlo: Reply) -> ProbeResult:
+        """EHLO refused: HELO tells a server that speaks only old SMTP (or a firewall
+        that lets only old SMTP through) from one that refuses this client."""
+        self.step = "helo"
+        helo = await self.command(f"HELO {self.probe.helo_name}", "helo")
+        if helo.code != "250":
+            return self.result("unreachable", f"EHLO and HELO refused: {helo.first}")
+        return self.result(
+            "unreachable",
+            f"EHLO not supported ({ehlo.first}), HELO accepted: no EHLO verbs to check; "
+            "the server or a firewall's SMTP inspection (e.g. PIX 'fixup smtp') hides them",
+        )
+
+    def verdict(self, ehlo: Reply) -> ProbeResult:
+        keywords = list(ehlo_keywords(ehlo.texts))
+        self.facts["smtp.ehlo-keywords"] = keywords
+        for fact, verb in VERB_FACTS.items():
+            self.facts[fact] = verb in keywords
+        self.notes.insert(0, FIREWALL_NOTE)
+        missing = [verb for verb in VERB_FACTS.values() if verb not in keywords]
+        if not missing:
+            return self.result(
+                "ok", "EHLO lists XEXCH50 and X-LINK2STATE: Exchange 2000's SMTP service answers"
+            )
+        return self.result(
+            "fault",
+            f"EHLO lacks {' and '.join(missing)}: the Windows 2000 SMTP DLL appears to answer "
+            "instead of Exchange 2000's (KB 279616)",
+        )
+
+    def timed_out(self) -> str:
+        limit = seconds(self.probe.timeout)
+        if self.step == "resolve":
+            return f"name lookup took longer than {limit}"
+        if self.step == "connect":
+            return f"no answer within {limit}: dropped by a firewall, or the host is down"
+        if self.step == "greeting":
+            return f"no SMTP greeting within {limit}"
+        return f"no complete reply to {self.step.upper()} within {limit}"
+
+    def result(self, status: Status, reason: str) -> ProbeResult:
+        probe = self.probe
+        message = f"{probe.target}: {reason}"
+        return ProbeResult(
+            probe.name, probe.target, status, message, self.facts, self.details, self.notes
+        )
+
+    async def quit(self, deadline: float) -> None:
+        """Best effort, within what is left of the timeout: a result never waits on it."""
+        writer, reader = self.writer, self.reader
+        if writer is None or reader is None:
+            return
+        loop = asyncio.get_running_loop()
+        left = deadline - loop.time()
+        if self.smtp:
+            with contextlib.suppress(OSError, NotSmtp):  # TimeoutError is an OSError
+                writer.write(b"QUIT\r\n")
+                if self.between and left > 0:
+                    async with asyncio.timeout(min(QUIT_WAIT, left)):
+                        await writer.drain()
+                        self.details["quit"] = (await read_reply(reader, "QUIT")).lines
+        await close(writer, max(0.0, min(0.5, deadline - loop.time())))
+
+    def abort(self) -> None:
+        """On cancellation too: never leave the socket open."""
+        if self.writer is not None and not self.writer.is_closing():
+            self.writer.close()
