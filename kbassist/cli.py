@@ -96,6 +96,29 @@ def tui() -> None:
     type=click.Path(path_type=Path),
     help="Rule pack directory to use instead of the bundled one. Repeatable.",
 )
+@click.option(
+    "--smtp-host",
+    metavar="HOST[:PORT]",
+    help="Probe this SMTP server's EHLO answer (KB 279616).",
+)
+@click.option(
+    "--tcp", "tcp_targets", multiple=True, metavar="HOST:PORT", help="Probe a TCP port. Repeatable."
+)
+@click.option(
+    "--udp-refused",
+    "udp_refused_targets",
+    multiple=True,
+    metavar="HOST:PORT",
+    help="Does HOST answer ICMP port unreachable, or is UDP dropped? Repeatable.",
+)
+@click.option("--local-registry", is_flag=True, help="Read this machine's registry (Windows).")
+@click.option(
+    "--probe-timeout",
+    type=click.FloatRange(min=0.1, max=600),
+    default=10,
+    show_default=True,
+    help="Seconds each probe may take; probes run at the same time.",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a cause is concluded.")
 def diagnose(
     artifacts: tuple[Path, ...],
@@ -104,12 +127,23 @@ def diagnose(
     lang: str,
     fmt: str,
     packs: tuple[Path, ...],
+    smtp_host: str | None,
+    tcp_targets: tuple[str, ...],
+    udp_refused_targets: tuple[str, ...],
+    local_registry: bool,
+    probe_timeout: float,
     exit_zero: bool,
 ) -> None:
-    """Diagnose from artifacts and answers, without prompting."""
+    """Diagnose from artifacts, answers and live probes, without prompting."""
     from .api import Diagnoser
     from .case import read_answer_file, read_answer_option
+    from .cli_probe import diagnose_probes
+    from .probes.runner import run_probes
     from .report.render import to_markdown, to_text
+
+    probes = diagnose_probes(
+        smtp_host, tcp_targets, udp_refused_targets, local_registry, probe_timeout
+    )
 
     diagnoser = Diagnoser(packs=list(packs) or None)
     case = diagnoser.case()
@@ -120,6 +154,8 @@ def diagnose(
     # A bad file does not waste the good ones: report on what could be read,
     # name each bad file on stderr, and exit 2.
     problems = diagnoser.add_artifacts(case, artifacts)
+    # A probe that cannot reach its target is a finding in the report, not an error.
+    diagnoser.add_probe_results(case, run_probes(probes))
     report = diagnoser.diagnose(case, lang=lang)
     if fmt == "json":
         click.echo(report.to_json())
@@ -148,6 +184,15 @@ def validate(directory: Path | None) -> None:
         f"{', '.join(loaded.files)}: valid ({len(loaded.questions)} questions, "
         f"{len(loaded.causes)} causes, {len(loaded.compiled.rules)} rules)"
     )
+
+
+def _register_probe_commands() -> None:
+    from .cli_probe import probe
+
+    main.add_command(probe)
+
+
+_register_probe_commands()
 
 
 @main.group()
