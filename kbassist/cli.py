@@ -111,6 +111,13 @@ def tui() -> None:
     metavar="HOST:PORT",
     help="Does HOST answer ICMP port unreachable, or is UDP dropped? Repeatable.",
 )
+@click.option(
+    "--udp-listen",
+    "udp_listen_port",
+    type=click.IntRange(1024, 65535),
+    metavar="PORT",
+    help="On the client: wait for the datagrams 'probe udp-send' sends from the server.",
+)
 @click.option("--local-registry", is_flag=True, help="Read this machine's registry (Windows).")
 @click.option(
     "--probe-timeout",
@@ -130,6 +137,7 @@ def diagnose(
     smtp_host: str | None,
     tcp_targets: tuple[str, ...],
     udp_refused_targets: tuple[str, ...],
+    udp_listen_port: int | None,
     local_registry: bool,
     probe_timeout: float,
     exit_zero: bool,
@@ -142,7 +150,7 @@ def diagnose(
     from .report.render import to_markdown, to_text
 
     probes = diagnose_probes(
-        smtp_host, tcp_targets, udp_refused_targets, local_registry, probe_timeout
+        smtp_host, tcp_targets, udp_refused_targets, udp_listen_port, local_registry, probe_timeout
     )
 
     diagnoser = Diagnoser(packs=list(packs) or None)

@@ -140,13 +140,7 @@ def udp_listen(
     port: int, bind: str, nonce: str | None, expect_from: str | None, timeout: float, fmt: str
 ) -> None:
     """On the client: wait for the test datagrams udp-send sends from the server (KB 264035)."""
-    import socket
-
     from .probes.udp import UdpListenProbe
-
-    def tell(probe: UdpListenProbe) -> None:
-        command = probe.sender_command(socket.gethostname())
-        click.echo(f"kbassist: listening; on the Exchange server run: {command}", err=True)
 
     probe_ = _checked(
         UdpListenProbe,
@@ -155,7 +149,7 @@ def udp_listen(
         bind=bind,
         nonce=nonce,
         expect_from=expect_from,
-        on_listening=tell,
+        on_listening=_tell_sender,
     )
     run_and_print([probe_], fmt)
 
@@ -189,6 +183,14 @@ def udp_refused(destination: str, timeout: float, fmt: str) -> None:
     run_and_print([_checked(UdpRefusedProbe, host, port, timeout=timeout)], fmt)
 
 
+def _tell_sender(probe: Any) -> None:
+    """Once listening: what to run on the Exchange server (stderr; stdout is the result)."""
+    import socket
+
+    command = probe.sender_command(socket.gethostname())
+    click.echo(f"kbassist: listening; on the Exchange server run: {command}", err=True)
+
+
 def _checked(make: Callable[..., P], *args: Any, **kwargs: Any) -> P:
     """A probe's constructor rejects bad arguments with ValueError: one line, exit 2."""
     try:
@@ -201,6 +203,7 @@ def diagnose_probes(
     smtp_host: str | None,
     tcp_targets: Sequence[str],
     udp_refused_targets: Sequence[str],
+    udp_listen_port: int | None,
     local_registry: bool,
     timeout: float,
 ) -> list[Probe]:
@@ -208,7 +211,7 @@ def diagnose_probes(
     from .probes.registry import RegistryProbe
     from .probes.smtp import SmtpProbe
     from .probes.tcp import TcpProbe
-    from .probes.udp import UdpRefusedProbe
+    from .probes.udp import UdpListenProbe, UdpRefusedProbe
 
     probes: list[Probe] = []
     if smtp_host:
@@ -220,6 +223,10 @@ def diagnose_probes(
     for text in udp_refused_targets:
         host, port = target(text, "--udp-refused")
         probes.append(_checked(UdpRefusedProbe, host, port, timeout=timeout))
+    if udp_listen_port is not None:
+        probes.append(
+            _checked(UdpListenProbe, udp_listen_port, timeout=timeout, on_listening=_tell_sender)
+        )
     if local_registry:
         probes.append(RegistryProbe(timeout=timeout))
     return probes

@@ -130,3 +130,21 @@ def test_an_unreachable_probe_is_a_finding_and_the_other_evidence_stays():
     assert "port" in probes["udp-refused"]["notes"][0]  # in French: « port inaccessible »
     ruled = {r["id"] for r in report["ruled_out"]}
     assert "udp-notifications-blocked" not in ruled  # one weak argument does not rule out
+
+
+def test_diagnose_listening_for_udp_needs_more_than_silence_to_conclude():
+    def causes(*answers: str) -> dict[str, float]:
+        port = free_port()
+        args = ["diagnose", "--udp-listen", str(port), "--probe-timeout", "0.5"]
+        _, out, err = run(*args, *answers, "--format", "json")
+        assert "listening; on the Exchange server run: kbassist probe udp-send" in err
+        report = json.loads(out)
+        assert report["probes"][0]["facts"] == {"udp.datagrams-received": False}
+        return {c["id"]: c["confidence"] for c in report["causes"]}
+
+    # Silence alone may mean the sender never ran...
+    assert causes() == {}
+    # ...but with a firewall on the path it points at UDP being dropped.
+    assert "udp-notifications-blocked" in causes(
+        "--answer", "firewall-between-server-and-client=yes"
+    )
