@@ -1,0 +1,169 @@
+"""An interactive diagnosis session: what the terminal UI holds, free of any UI.
+
+A session is a sequence of answers, files and probe results; the report is
+always recomputed from all of them, so changing an earlier answer updates
+everything downstream. It saves to a small JSON file and resumes from it,
+and it can say which ``kbassist diagnose`` command reproduces it.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .api import Diagnoser
+from .case import Case, set_answer
+from .errors import InputError, Problem
+from .evidence import Artifact, Note, read_artifact
+from .probes.base import ProbeResult
+from .report.model import QuestionReport, Report
+from .report.render import to_markdown
+
+SESSION_VERSION = 1
+
+
+@dataclass
+class FileEntry:
+    """A file the user sent: read (``artifact``) or refused (``problem``)."""
+
+    path: Path
+    artifact: Artifact | None = None
+    problem: Problem | None = None
+
+
+@dataclass
+class Session:
+    diagnoser: Diagnoser
+    lang: str = "en"
+    answers: dict[str, str | None] = field(default_factory=dict)  # in the order given
+    files: list[FileEntry] = field(default_factory=list)
+    probes: list[ProbeResult] = field(default_factory=list)
+    _report: Report | None = field(default=None, repr=False)
+
+    # --- changes ------------------------------------------------------------------------
+
+    def answer(self, question_id: str, raw: Any) -> None:
+        """Record (or change) an answer; InputError says why a value is not accepted."""
+        probe_case = Case()
+        set_answer(probe_case, self.diagnoser.pack, question_id, raw, Problem("answer", ""))
+        self.answers.pop(question_id, None)  # a changed answer moves to the end
+        self.answers[question_id] = probe_case.answers[question_id]
+        self._report = None
+
+    def forget(self, question_id: str) -> None:
+        self.answers.pop(question_id, None)
+        self._report = None
+
+    def add_file(self, path: Path) -> FileEntry:
+        """Read a file; a file that cannot be used is kept with its one-line problem."""
+        entry = FileEntry(Path(path))
+        try:
+            entry.artifact = read_artifact(entry.path)
+        except InputError as error:
+            entry.problem = error.problems[0]
+        self.files.append(entry)
+        self._report = None
+        return entry
+
+    def remove_file(self, index: int) -> None:
+        del self.files[index]
+        self._report = None
+
+    def add_probe_results(self, results: list[ProbeResult]) -> None:
+        self.probes.extend(results)
+        self._report = None
+
+    def set_language(self, lang: str) -> None:
+        if lang != self.lang:
+            self.lang = lang
+            self._report = None
+
+    # --- what the engine says -----------------------------------------------------------
+
+    def case(self) -> Case:
+        case = Case(answers=dict(self.answers))
+        for entry in self.files:
+            if entry.artifact is not None:
+                case.observations.extend(entry.artifact.observations)
+                case.artifacts.append(entry.artifact.summary())
+        self.diagnoser.add_probe_results(case, self.probes)
+        return case
+
+    def report(self) -> Report:
+        if self._report is None:
+            self._report = self.diagnoser.diagnose(self.case(), lang=self.lang)
+        return self._report
+
+    def next_question(self) -> QuestionReport | None:
+        """The question that matters most now; None when no answer could change anything."""
+        questions = self.report().questions
+        return questions[0] if questions else None
+
+    def ticket_note(self) -> str:
+        return to_markdown(self.report())
+
+    def diagnose_command(self) -> str:
+        """The `kbassist diagnose` run that reproduces this session's answers and files."""
+        words = ["kbassist", "diagnose"]
+        words += [str(e.path) for e in self.files if e.artifact is not None]
+        for qid, value in self.answers.items():
+            words += ["--answer", f"{qid}={value if value is not None else 'unknown'}"]
+        words += ["--lang", self.lang]
+        return shlex.join(words)
+
+    # --- keeping the work ---------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kbassist_session": SESSION_VERSION,
+            "lang": self.lang,
+            "answers": self.answers,
+            "files": [str(e.path) for e in self.files],
+            "probes": [
+                {**p.to_dict(), "notes": [{"en": n.en, "fr": n.fr} for n in p.notes]}
+                for p in self.probes
+            ],
+        }
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, diagnoser: Diagnoser) -> Session:
+        """Resume a saved session. Files are read again; one that moved keeps its problem."""
+        file = str(path)
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(Problem(file, "no such file")) from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(Problem(file, f"not a kbassist session: {exc}")) from None
+        if not isinstance(data, dict) or data.get("kbassist_session") != SESSION_VERSION:
+            raise InputError(Problem(file, "not a kbassist session file (version 1)"))
+        session = cls(diagnoser, lang=data.get("lang", "en"))
+        for qid, value in (data.get("answers") or {}).items():
+            try:
+                session.answer(qid, "unknown" if value is None else value)
+            except InputError as error:
+                raise InputError(Problem(file, str(error.problems[0]))) from None
+        for name in data.get("files") or []:
+            session.add_file(Path(name))
+        for saved in data.get("probes") or []:
+            session.probes.append(_probe_from_dict(saved))
+        return session
+
+
+def _probe_from_dict(data: dict[str, Any]) -> ProbeResult:
+    return ProbeResult(
+        name=str(data["name"]),
+        target=str(data["target"]),
+        status=data["status"],
+        message=str(data.get("message", "")),
+        facts=dict(data.get("facts") or {}),
+        details=dict(data.get("details") or {}),
+        notes=[Note(n["en"], n["fr"]) for n in data.get("notes") or [] if isinstance(n, dict)],
+        elapsed=float(data.get("elapsed", 0.0)),
+    )
