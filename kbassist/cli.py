@@ -59,11 +59,15 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-def tui() -> None:
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option(
+    "--resume", type=click.Path(path_type=Path), help="Continue a session saved from the UI."
+)
+def tui(lang: str, resume: Path | None) -> None:
     """Start the helpdesk terminal UI."""
     from .tui.app import run_app
 
-    run_app()
+    run_app(lang=lang, resume=resume)
 
 
 @main.command()

@@ -1,38 +1,286 @@
-"""Placeholder terminal UI until the interview screens land (issue: helpdesk TUI).
+"""The helpdesk terminal UI: a thin layer over :class:`kbassist.session.Session`.
 
-It is honest about what it is: it shows the bundled pack it would interview
-on, and points to `kbassist diagnose`, which works today.
+Everything shown comes from the session's report (the same engine, readers,
+probes and articles as ``kbassist diagnose``). After any change the panels
+are recomposed from the session, so the screen never disagrees with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingsMap
+from textual.command import CommandPalette
+from textual.containers import Horizontal
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
-from ..pack.loader import load_pack
+from ..api import Diagnoser
+from ..probes.base import ProbeResult
+from ..session import FileEntry, Session
+from . import i18n
+from .dialogs import ArticleScreen, PathPrompt
+from .evidence import EvidencePanel
+from .i18n import N_, _
+from .interview import InterviewPanel
+from .probes import ProbePanel
+from .results import ResultsPanel
+from .sidebar import CausesPanel
+
+TABS = {
+    "interview": (N_("Interview"), InterviewPanel),
+    "evidence": (N_("Files"), EvidencePanel),
+    "probes": (N_("Probes"), ProbePanel),
+    "results": (N_("Results"), ResultsPanel),
+}
+OTHER_LANGUAGE = {"en": "fr", "fr": "en"}
 
 
-class PlaceholderApp(App[None]):
+def translate_bindings(node: DOMNode) -> None:
+    """Rebuild a node's key bindings with descriptions in the current language."""
+    merged = type(node)._merged_bindings
+    if merged is None:
+        return
+    node._bindings = BindingsMap(
+        [
+            replace(b, description=_describe(b), tooltip=_(b.tooltip) if b.tooltip else "")
+            for _key, b in merged
+        ]
+    )
+
+
+def _describe(binding: Binding) -> str:
+    if binding.action == "switch_language":  # named in the language it switches to
+        return "English" if i18n.current_language() == "fr" else "Français"
+    return _(binding.description)
+
+
+class KbassistApp(App[None]):
+    CSS_PATH = "app.tcss"
     TITLE = "kbassist"
-    BINDINGS: ClassVar = [("q", "quit", "Quit")]
+    # Function keys work even while typing in a field; the letters are quicker elsewhere.
+    BINDINGS: ClassVar = [
+        Binding("f1", "show('interview')", N_("Interview")),
+        Binding("f2", "show('evidence')", N_("Files")),
+        Binding("f3", "show('probes')", N_("Probes")),
+        Binding("f4", "show('results')", N_("Results")),
+        Binding("f5", "back", N_("Back")),
+        Binding("f6", "switch_language", N_("Français")),
+        Binding("f7", "toggle_theme", N_("Theme")),
+        Binding("ctrl+s", "save", N_("Save")),
+        Binding("f8", "export", N_("Export")),
+        Binding("ctrl+p", "command_palette", N_("Commands"), priority=True),
+        Binding("ctrl+q", "quit", N_("Quit")),
+    ] + [
+        Binding(letter, action, N_(description), show=False)
+        for letter, action, description in [
+            ("i", "show('interview')", "Interview"),
+            ("e", "show('evidence')", "Files"),
+            ("p", "show('probes')", "Probes"),
+            ("r", "show('results')", "Results"),
+            ("b", "back", "Back"),
+            ("l", "switch_language", "Français"),
+            ("t", "toggle_theme", "Theme"),
+            ("s", "save", "Save"),
+            ("x", "export", "Export"),
+            ("q", "quit", "Quit"),
+        ]
+    ]
+
+    def __init__(self, session: Session | None = None, lang: str = "en"):
+        super().__init__()
+        self.session = session or Session(Diagnoser(), lang=lang)
+        i18n.set_language(self.session.lang)
+        self.editing: str | None = None  # a question whose answer the agent is changing
+        self.browsing = False
+        self.browse_root = Path.cwd()
+        self.probing = False
+        self.probe_log: list[str] = []
+        self.done_steps: dict[str, bool] = {}
+        self.saved_to: Path | None = None
+
+    # --- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        pack = load_pack()
-        causes = "\n".join(f"  - {c.title.en}" for c in pack.causes.values())
         yield Header()
-        yield Static(
-            "The interview screens are not built yet.\n\n"
-            f"Bundled pack: {pack.model.pack.title.en}\nCauses it knows:\n{causes}\n\n"
-            "Today, diagnose from the command line:\n"
-            "  kbassist diagnose --answer cisco-vpn-version=3.6.3\n"
-            "  kbassist diagnose --answers answers.yaml --format markdown --lang fr\n\n"
-            "Press q to quit.",
-            id="placeholder",
-        )
+        with Horizontal(id="main"):
+            with TabbedContent(initial="interview", id="tabs"):
+                for tab_id, (label, panel) in TABS.items():
+                    with TabPane(_(label), id=tab_id):
+                        yield panel(id=f"{tab_id}-panel")
+            yield CausesPanel(id="causes")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self._apply_language()
+        self.call_after_refresh(self.action_show, "interview")
 
-def run_app() -> None:
-    PlaceholderApp().run()
+    def _apply_language(self) -> None:
+        pack = self.session.diagnoser.pack.model.pack
+        self.sub_title = pack.title.get(self.session.lang)
+        translate_bindings(self)
+        for panel in self.query("InterviewPanel"):
+            translate_bindings(panel)
+        tabs = self.query_one("#tabs", TabbedContent)
+        for tab_id, (label, _panel) in TABS.items():
+            tabs.get_tab(tab_id).label = _(label)
+        self.refresh_bindings()
+
+    def refresh_panels(self) -> None:
+        """Recompose every panel from the session, then put the focus back where it works."""
+        self.run_worker(self._recompose_panels(), exclusive=True, group="refresh")
+
+    async def _recompose_panels(self) -> None:
+        for tab_id in TABS:
+            await self.query_one(f"#{tab_id}-panel").recompose()
+        await self.query_one("#causes").recompose()
+        for panel in self.query(InterviewPanel):
+            translate_bindings(panel)
+        self.refresh_bindings()
+        active = self.query_one("#tabs", TabbedContent).active
+        if active == "interview":
+            self.query_one(InterviewPanel).focus_answer()
+        elif self.focused is None:
+            self._focus_first(self.query_one(f"#{active}-panel"))
+
+    # --- what the panels ask of the app -------------------------------------------------
+
+    def asking(self) -> str | None:
+        """The question on screen: one being changed, else the most useful one now."""
+        if self.editing is not None:
+            return self.editing
+        question = self.session.next_question()
+        return question.id if question else None
+
+    def answer(self, question_id: str, value: str) -> None:
+        self.session.answer(question_id, value)  # InputError propagates to the panel
+        self.editing = None
+        self.refresh_panels()
+        if self.asking() is None:
+            self.action_show("results")
+
+    def change_answer(self, question_id: str) -> None:
+        self.editing = question_id
+        self.action_show("interview")
+        self.refresh_panels()
+
+    def add_file(self, path: Path) -> FileEntry:
+        entry = self.session.add_file(path)
+        self.refresh_panels()
+        return entry
+
+    def add_probe_results(self, results: list[ProbeResult]) -> None:
+        usable = [r for r in results if r.status != "cancelled"]
+        if usable:
+            self.session.add_probe_results(usable)
+            self.refresh_panels()
+
+    def show_article(self, article_id: str) -> None:
+        library = self.session.diagnoser.pack.articles
+        self.push_screen(ArticleScreen(library.get(article_id, self.session.lang).markdown))
+
+    # --- actions ------------------------------------------------------------------------
+
+    def action_show(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+        panel = self.query_one(f"#{tab}-panel")
+        if isinstance(panel, InterviewPanel):
+            self.call_after_refresh(panel.focus_answer)
+        else:
+            self.call_after_refresh(self._focus_first, panel)
+
+    def _focus_first(self, panel: DOMNode) -> None:
+        for widget in panel.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def action_back(self) -> None:
+        """Change the last answer given."""
+        if self.session.answers:
+            self.change_answer(list(self.session.answers)[-1])
+
+    def action_switch_language(self) -> None:
+        lang = OTHER_LANGUAGE[self.session.lang]
+        self.session.set_language(lang)
+        i18n.set_language(lang)
+        self._apply_language()
+        self.refresh_panels()
+        self.notify(_("Language: English") if lang == "en" else _("Language: French"))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_save(self) -> None:
+        default = str(self.saved_to or Path.cwd() / "kbassist-session.json")
+
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                self.session.save(path)
+            except OSError as exc:
+                self.notify(f"{path}: {exc.strerror}", severity="error")
+                return
+            self.saved_to = path
+            self.notify(_("Session saved to {path}").format(path=path))
+
+        self.push_screen(PathPrompt(_("Save the session to:"), default), save)
+
+    def action_export(self) -> None:
+        default = str(Path.cwd() / "kbassist-ticket.md")
+
+        def export(path: Path | None) -> None:
+            if path is None:
+                return
+            report = self.session.report()
+            try:
+                path.write_text(self.session.ticket_note(), encoding="utf-8")
+                path.with_suffix(".json").write_text(report.to_json(), encoding="utf-8")
+            except OSError as exc:
+                self.notify(f"{path}: {exc.strerror}", severity="error")
+                return
+            self.notify(
+                _("Ticket note: {md}; report: {json}").format(
+                    md=path, json=path.with_suffix(".json")
+                )
+            )
+
+        self.push_screen(PathPrompt(_("Export the ticket note (Markdown) to:"), default), export)
+
+    def action_command_palette(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
+            )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        other = "Français" if self.session.lang == "en" else "English"
+        yield SystemCommand(
+            other, _("Switch the language of everything"), self.action_switch_language
+        )
+        yield SystemCommand(_("Save"), _("Save the session to a file"), self.action_save)
+        yield SystemCommand(
+            _("Export"), _("Write the ticket note and the JSON report"), self.action_export
+        )
+        yield SystemCommand(
+            _("Theme"), _("Switch between light and dark"), self.action_toggle_theme
+        )
+        yield SystemCommand(
+            _("Keys"), _("Show the keys you can press here"), self.action_show_help_panel
+        )
+        yield SystemCommand(_("Quit"), _("Quit kbassist"), self.action_quit)
+
+
+def run_app(lang: str = "en", resume: Path | None = None) -> None:
+    diagnoser = Diagnoser()
+    session = Session.load(resume, diagnoser) if resume else Session(diagnoser, lang=lang)
+    KbassistApp(session).run()
+
+
+__all__ = ["KbassistApp", "run_app"]

@@ -1,0 +1,121 @@
+"""The interview: one question at a time, the one the engine says matters most."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..errors import InputError
+from .i18n import N_, _
+from .views import answer_label, question_view
+
+if TYPE_CHECKING:
+    from .app import KbassistApp
+
+
+class InterviewPanel(Vertical):
+    """The current question, its answer widget, and the answers given so far."""
+
+    BINDINGS: ClassVar = [
+        Binding("y", "answer('yes')", N_("Yes")),
+        Binding("n", "answer('no')", N_("No")),
+        Binding("u", "answer('unknown')", N_("Don't know")),
+    ]
+
+    @property
+    def kb(self) -> KbassistApp:
+        return cast("KbassistApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        session = self.kb.session
+        question_id = self.kb.asking()
+        if question_id is None:
+            yield Static(
+                _("No answer can change the result now: see the results (r)."), id="no-question"
+            )
+        else:
+            view = question_view(session, question_id)
+            yield Static(Content(view.text), id="question-text")
+            if view.help:
+                yield Static(Content(view.help), id="question-help")
+            if view.current is not None or question_id in session.answers:
+                shown = answer_label(session, question_id, view.current)
+                yield Static(Content(_("Answer so far: {answer}").format(answer=shown)))
+            if view.kind == "yesno":
+                with Horizontal(id="yesno"):
+                    yield Button(_("Yes") + " (y)", id="answer-yes", variant="success")
+                    yield Button(_("No") + " (n)", id="answer-no", variant="error")
+                    yield Button(_("Don't know") + " (u)", id="answer-unknown")
+            elif view.kind == "choice":
+                options = [Option(Content(label), id=value) for value, label in view.choices]
+                options.append(Option(Content(_("Don't know")), id="unknown"))
+                yield OptionList(*options, id="answer-choice")
+            else:
+                hint = _("e.g. 3.6.3, or none") if view.kind == "version" else _("Type the answer")
+                yield Input(placeholder=hint + " - " + _("Enter to answer"), id="answer-text")
+            yield Label("", id="answer-error")
+        answered = [
+            Option(
+                Content(
+                    f"{question_view(session, qid).text} → {answer_label(session, qid, value)}"
+                ),
+                id=qid,
+            )
+            for qid, value in session.answers.items()
+        ]
+        if answered:
+            yield Label(_("Answers so far (Enter on one to change it):"), id="answered-title")
+            yield OptionList(*answered, id="answered")
+
+    def on_mount(self) -> None:
+        tabs = self.app.query("#tabs")
+        if tabs and getattr(tabs.first(), "active", "interview") == "interview":
+            self.focus_answer()
+
+    def focus_answer(self) -> None:
+        for selector in ("#answer-choice", "#answer-text", "#answer-yes", "#answered"):
+            found = self.query(selector)
+            if found:
+                found.first().focus()
+                return
+
+    def action_answer(self, value: str) -> None:
+        question_id = self.kb.asking()
+        if question_id is None:
+            return
+        if self.kb.session.diagnoser.pack.questions[question_id].kind != "yesno":
+            return
+        self.submit(question_id, value)
+
+    def submit(self, question_id: str, value: str) -> None:
+        try:
+            self.kb.answer(question_id, value)
+        except InputError as error:
+            self.query_one("#answer-error", Label).update(Content(str(error.problems[0].message)))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        question_id = self.kb.asking()
+        if question_id and event.button.id and event.button.id.startswith("answer-"):
+            event.stop()
+            self.submit(question_id, event.button.id.removeprefix("answer-"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        question_id = self.kb.asking()
+        if question_id and event.input.id == "answer-text":
+            event.stop()
+            self.submit(question_id, event.value.strip() or "unknown")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option_list.id == "answer-choice":
+            question_id = self.kb.asking()
+            if question_id and event.option.id:
+                self.submit(question_id, event.option.id)
+        elif event.option_list.id == "answered" and event.option.id:
+            self.kb.change_answer(event.option.id)

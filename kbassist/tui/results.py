@@ -1,0 +1,89 @@
+"""Results: causes with confidence, why (and why not), the fix as checkable steps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Button, Checkbox, Collapsible, Label, Static
+
+from ..report.model import RuleTrace
+from .i18n import _
+from .views import bar, cause_title
+
+if TYPE_CHECKING:
+    from .app import KbassistApp
+
+
+def inline_markdown(text: str) -> Content:
+    """Article text with its `code` spans shown in bold; nothing is read as markup."""
+    parts: list[str | tuple[str, str]] = []
+    for i, piece in enumerate(text.split("`")):
+        parts.append((piece, "bold") if i % 2 else piece)
+    return Content.assemble(*parts)
+
+
+def traces(explanation: list[RuleTrace]) -> str:
+    lines = []
+    for trace in explanation:
+        sign = "+" if trace.certainty >= 0 else "−"
+        lines.append(f"{sign}{abs(trace.certainty):.2f} {trace.because or trace.rule}")
+        lines += [f"      {condition}" for condition in trace.conditions]
+    return "\n".join(lines)
+
+
+class ResultsPanel(VerticalScroll):
+    def compose(self) -> ComposeResult:
+        kb = cast("KbassistApp", self.app)
+        session = kb.session
+        report = session.report()
+        if not report.causes:
+            yield Static(_("No cause concluded yet: answer more questions, or add files."))
+        for cause in report.causes:
+            pct = round(cause.confidence * 100)
+            title = f"{cause.title} — {bar(cause.confidence)} {pct}%"
+            with Collapsible(title=title, collapsed=False, id=f"result-{cause.id}"):
+                yield Static(Content(cause.summary), classes="summary")
+                with Collapsible(title=_("Why?"), id=f"why-{cause.id}"):
+                    evidence = [f"• {e.fact} = {e.value}   ({e.source})" for e in cause.evidence]
+                    yield Static(Content("\n".join([*evidence, "", traces(cause.explanation)])))
+                yield Label(_("Fix"), classes="section")
+                for number, step in enumerate(cause.steps, 1):
+                    yield Checkbox(
+                        Content.assemble(f"{number}. ", inline_markdown(step)),
+                        value=kb.done_steps.get(f"{cause.id}/{number}", False),
+                        id=f"step-{cause.id}-{number}",
+                        classes="step",
+                    )
+                yield Label(_("Verify"), classes="section")
+                yield Static(inline_markdown(cause.verify), classes="verify")
+                yield Button(
+                    _("Read the whole article"),
+                    id=f"article-{cause.fix_section.split('#')[0]}",
+                    classes="article",
+                )
+        for still in report.open:
+            pct = round(max(still.confidence, 0) * 100)
+            with Collapsible(
+                title=f"{still.title} — {_('still possible')} {pct}%", id=f"open-{still.id}"
+            ):
+                yield Static(Content(traces(still.explanation) or _("Nothing for or against yet.")))
+        for ruled in report.ruled_out:
+            title = f"{cause_title(session, ruled.id)} — {_('ruled out')}"
+            with Collapsible(title=title, id=f"whynot-{ruled.id}"):
+                yield Static(Content(_("Why not?") + " " + ruled.reason))
+                if ruled.explanation:
+                    yield Static(Content(traces(ruled.explanation)))
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        checkbox_id = event.checkbox.id or ""
+        if checkbox_id.startswith("step-"):
+            cause, _sep, number = checkbox_id.removeprefix("step-").rpartition("-")
+            cast("KbassistApp", self.app).done_steps[f"{cause}/{number}"] = event.value
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("article-"):
+            event.stop()
+            cast("KbassistApp", self.app).show_article(event.button.id.removeprefix("article-"))

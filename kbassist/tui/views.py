@@ -1,0 +1,55 @@
+"""Plain data the screens show, drawn from the session (no widgets here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..session import Session
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: str
+    kind: str  # yesno, choice, text, version
+    text: str
+    help: str | None
+    choices: list[tuple[str, str]]  # (value, label)
+    current: str | None  # the answer given so far, when changing one
+
+
+def question_view(session: Session, question_id: str) -> QuestionView:
+    question = session.diagnoser.pack.questions[question_id]
+    lang = session.lang
+    return QuestionView(
+        id=question.id,
+        kind=question.kind,
+        text=question.text.get(lang),
+        help=question.help.get(lang) if question.help else None,
+        choices=[(c.value, c.label.get(lang)) for c in question.choices],
+        current=session.answers.get(question_id) if question_id in session.answers else None,
+    )
+
+
+def answer_label(session: Session, question_id: str, value: str | None) -> str:
+    """A recorded answer as the agent reads it: the choice's label, yes/no, or the text."""
+    from .i18n import _
+
+    if value is None:
+        return _("don't know")
+    question = session.diagnoser.pack.questions[question_id]
+    for choice in question.choices:
+        if choice.value == value:
+            return choice.label.get(session.lang)
+    if question.kind == "yesno":
+        return _("yes") if value == "yes" else _("no")
+    return value
+
+
+def cause_title(session: Session, cause_id: str) -> str:
+    return session.diagnoser.pack.causes[cause_id].title.get(session.lang)
+
+
+def bar(confidence: float, width: int = 10) -> str:
+    """A text confidence bar, ``███████░░░``; negative confidence shows empty."""
+    filled = round(max(0.0, min(1.0, confidence)) * width)
+    return "█" * filled + "░" * (width - filled)
