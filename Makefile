@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench i18n clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,18 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The terminal UI's catalogs: extract the marked strings (babel.cfg), merge them
+# into the French .po (translate what is new or fuzzy there), compile the .mo.
+LOCALE := kbassist/tui/locale
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -c Translators: --add-location=file \
+		--sort-output --project=kbassist --version=$(VERSION) \
+		--copyright-holder='the kbassist authors' -o $(LOCALE)/kbassist.pot .
+	$(BIN)/pybabel update -i $(LOCALE)/kbassist.pot -d $(LOCALE) -D kbassist -l fr \
+		--init-missing --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALE) -D kbassist -l fr --statistics
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

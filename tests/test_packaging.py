@@ -47,6 +47,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "kbassist/_data/rules/exchange/pack.yaml" in names
     assert "kbassist/_data/articles/fr/kb319572.md" in names
+    assert "kbassist/tui/locale/fr/LC_MESSAGES/kbassist.mo" in names  # the UI's French
     target = tmp_path / "site"
     subprocess.run(
         [
@@ -97,3 +98,16 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
         check=True,
     )
     assert where.stdout.strip().startswith(str(target))
+    french = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from kbassist.tui import i18n; i18n.set_language('fr'); print(i18n._('Files'))",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert french.stdout.strip() == "Fichiers"

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.command import CommandPalette
@@ -41,17 +42,27 @@ TABS = {
 OTHER_LANGUAGE = {"en": "fr", "fr": "en"}
 
 
-def translate_bindings(node: DOMNode) -> None:
-    """Rebuild a node's key bindings with descriptions in the current language."""
+def translate_bindings(node: DOMNode) -> bool:
+    """Rebuild a node's key bindings with descriptions in the current language.
+
+    Also its key group's title (the Keys panel shows it). A node is done once per
+    language: returns whether anything was rebuilt.
+    """
+    lang = i18n.current_language()
+    if getattr(node, "_kbassist_lang", None) == lang:
+        return False
+    node._kbassist_lang = lang  # type: ignore[attr-defined]
     merged = type(node)._merged_bindings
-    if merged is None:
-        return
-    node._bindings = BindingsMap(
-        [
-            replace(b, description=_describe(b), tooltip=_(b.tooltip) if b.tooltip else "")
-            for _key, b in merged
-        ]
-    )
+    if merged is not None:
+        node._bindings = BindingsMap(
+            [
+                replace(b, description=_describe(b), tooltip=_(b.tooltip) if b.tooltip else "")
+                for _key, b in merged
+            ]
+        )
+    if type(node).BINDING_GROUP_TITLE:
+        node.BINDING_GROUP_TITLE = _(type(node).BINDING_GROUP_TITLE)
+    return True
 
 
 def _describe(binding: Binding) -> str:
@@ -103,6 +114,8 @@ class KbassistApp(App[None]):
         self.probe_log: list[str] = []
         self.done_steps: dict[str, bool] = {}
         self.saved_to: Path | None = None
+        self._stale: set[str] = set()  # tabs to recompose when next shown
+        self.current_tab = "interview"
 
     # --- layout -------------------------------------------------------------------------
 
@@ -117,6 +130,9 @@ class KbassistApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(
+            self, lambda screen: self._translate_focus_chain(screen.focused or screen)
+        )
         self._apply_language()
         self.call_after_refresh(self.action_show, "interview")
 
@@ -129,24 +145,55 @@ class KbassistApp(App[None]):
         tabs = self.query_one("#tabs", TabbedContent)
         for tab_id, (label, _panel) in TABS.items():
             tabs.get_tab(tab_id).label = _(label)
+        for icon in self.query("HeaderIcon"):  # Textual's header: its icon opens the palette
+            icon.tooltip = _("Open the command palette")
+        self._translate_focus_chain()
         self.refresh_bindings()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._translate_focus_chain(event.widget)
+
+    def _translate_focus_chain(self, node: DOMNode | None = None) -> None:
+        """Translate the bindings of Textual's own widgets and screens as they come into use.
+
+        The footer and the Keys panel show the bindings of the focused widget and
+        of everything it sits in, up to its screen and the app: those are the ones
+        translated, when focus moves, the screen changes or the language changes.
+        """
+        start = node or self.screen.focused or self.screen
+        if any([translate_bindings(each) for each in start.ancestors_with_self]):
+            self.refresh_bindings()
 
     def refresh_panels(self) -> None:
         """Recompose every panel from the session, then put the focus back where it works."""
         self.run_worker(self._recompose_panels(), exclusive=True, group="refresh")
 
     async def _recompose_panels(self) -> None:
-        for tab_id in TABS:
-            await self.query_one(f"#{tab_id}-panel").recompose()
+        # Only what is on screen now; hidden tabs are recomposed when shown.
+        active = self.current_tab
+        self._stale = set(TABS) - {active}
+        await self.query_one(f"#{active}-panel").recompose()
         await self.query_one("#causes").recompose()
-        for panel in self.query(InterviewPanel):
-            translate_bindings(panel)
-        self.refresh_bindings()
-        active = self.query_one("#tabs", TabbedContent).active
-        if active == "interview":
-            self.query_one(InterviewPanel).focus_answer()
-        elif self.focused is None:
-            self._focus_first(self.query_one(f"#{active}-panel"))
+        if any([translate_bindings(panel) for panel in self.query(InterviewPanel)]):
+            self.refresh_bindings()  # the footer rebuilds itself: only when labels changed
+        self._focus_tab(active)
+
+    def _focus_tab(self, tab: str) -> None:
+        """Focus inside the shown tab: focus left in a hidden one would switch back to it."""
+        panel = self.query_one(f"#{tab}-panel")
+        if isinstance(panel, InterviewPanel):
+            panel.focus_answer()
+        elif self.focused is None or panel not in self.focused.ancestors:
+            self.screen.set_focus(None)
+            self._focus_first(panel)
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id or ""
+        self.current_tab = tab  # also when the agent clicks a tab
+        if tab in self._stale:
+            self._stale.discard(tab)
+            await self.query_one(f"#{tab}-panel").recompose()
+        self._focus_tab(tab)
 
     # --- what the panels ask of the app -------------------------------------------------
 
@@ -187,17 +234,19 @@ class KbassistApp(App[None]):
     # --- actions ------------------------------------------------------------------------
 
     def action_show(self, tab: str) -> None:
-        self.query_one("#tabs", TabbedContent).active = tab
-        panel = self.query_one(f"#{tab}-panel")
-        if isinstance(panel, InterviewPanel):
-            self.call_after_refresh(panel.focus_answer)
-        else:
-            self.call_after_refresh(self._focus_first, panel)
+        """Show a tab; activating it recomposes it if stale and focuses it."""
+        self.current_tab = tab
+        tabs = self.query_one("#tabs", TabbedContent)
+        if tabs.active == tab:
+            self._focus_tab(tab)
+            return
+        self.screen.set_focus(None)  # not left behind in the tab being hidden
+        tabs.active = tab
 
     def _focus_first(self, panel: DOMNode) -> None:
         for widget in panel.query("*"):
             if widget.focusable:
-                widget.focus()
+                widget.focus(scroll_visible=False)  # the tab opens at its top
                 return
 
     def action_back(self) -> None:
@@ -212,6 +261,16 @@ class KbassistApp(App[None]):
         self._apply_language()
         self.refresh_panels()
         self.notify(_("Language: English") if lang == "en" else _("Language: French"))
+
+    def action_help_quit(self) -> None:
+        """Textual's hint when ctrl+c is pressed (it does not quit), in the current language."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    _("Press [b]{key}[/b] to quit the app").format(key=key),
+                    title=_("Do you want to quit?"),
+                )
+                return
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -239,17 +298,14 @@ class KbassistApp(App[None]):
             if path is None:
                 return
             report = self.session.report()
+            json_path = path.with_suffix(".report.json")  # never the session file's name
             try:
                 path.write_text(self.session.ticket_note(), encoding="utf-8")
-                path.with_suffix(".json").write_text(report.to_json(), encoding="utf-8")
+                json_path.write_text(report.to_json(), encoding="utf-8")
             except OSError as exc:
                 self.notify(f"{path}: {exc.strerror}", severity="error")
                 return
-            self.notify(
-                _("Ticket note: {md}; report: {json}").format(
-                    md=path, json=path.with_suffix(".json")
-                )
-            )
+            self.notify(_("Ticket note: {md}; report: {json}").format(md=path, json=json_path))
 
         self.push_screen(PathPrompt(_("Export the ticket note (Markdown) to:"), default), export)
 

@@ -41,6 +41,8 @@ def current_language() -> str:
 
 def _(message: str) -> str:
     """The message in the current language (itself when no translation exists)."""
+    if not message:  # gettext("") is the catalog's header
+        return message
     return _catalog(_current).gettext(message)
 
 

@@ -67,11 +67,11 @@ class ResultsPanel(VerticalScroll):
         for still in report.open:
             pct = round(max(still.confidence, 0) * 100)
             with Collapsible(
-                title=f"{still.title} — {_('still possible')} {pct}%", id=f"open-{still.id}"
+                title=f"{still.title} — " + _("still possible") + f" {pct}%", id=f"open-{still.id}"
             ):
                 yield Static(Content(traces(still.explanation) or _("Nothing for or against yet.")))
         for ruled in report.ruled_out:
-            title = f"{cause_title(session, ruled.id)} — {_('ruled out')}"
+            title = cause_title(session, ruled.id) + " — " + _("ruled out")
             with Collapsible(title=title, id=f"whynot-{ruled.id}"):
                 yield Static(Content(_("Why not?") + " " + ruled.reason))
                 if ruled.explanation:

@@ -1,0 +1,320 @@
+"""The terminal UI's catalogs: complete, compiled, and what the agent sees in French.
+
+The catalog side reads the committed files and runs Babel's own extraction in
+memory (the same ``babel.cfg`` as ``make i18n``). The app side drives the UI
+under Textual's Pilot in French and checks every key binding it offers, in the
+footer and in the Keys panel, against the catalog: Textual's own widgets and
+screens included (``kbassist/tui/textual_strings.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gettext
+import io
+import re
+import string
+from collections.abc import Callable, Coroutine
+from functools import cache, wraps
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages import frontend
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from rich.console import Console
+from textual.widgets import Footer, Input, OptionList, Select, TabbedContent
+
+from kbassist.tui import i18n
+from kbassist.tui.app import TABS, KbassistApp
+from kbassist.tui.textual_strings import TEXTUAL_STRINGS
+
+from .conftest import REPO, SAMPLES
+
+LOCALE = REPO / "kbassist" / "tui" / "locale"
+POT = LOCALE / "kbassist.pot"
+PO = LOCALE / "fr" / "LC_MESSAGES" / "kbassist.po"
+MO = LOCALE / "fr" / "LC_MESSAGES" / "kbassist.mo"
+
+
+# --- the catalogs -----------------------------------------------------------------------
+
+
+def read_catalog(path: Path) -> Catalog:
+    with path.open("rb") as f:
+        return read_po(f, locale="fr" if path.suffix == ".po" else None)
+
+
+@cache
+def extracted() -> frozenset[str]:
+    """The msgids Babel extracts from the code, as ``make i18n`` does (babel.cfg, ``N_``)."""
+    parse = getattr(frontend, "parse_mapping_cfg", None) or frontend.parse_mapping
+    with (REPO / "babel.cfg").open(encoding="utf-8") as f:
+        method_map, options_map = parse(f)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        REPO, method_map, options_map, keywords=keywords
+    ):
+        assert isinstance(message, str), f"plural or context forms are not used: {message!r}"
+        found.add(message)
+    return frozenset(found)
+
+
+def fr_catalog() -> gettext.GNUTranslations:
+    with MO.open("rb") as f:
+        return gettext.GNUTranslations(f)
+
+
+def test_the_extraction_covers_the_ui_and_textuals_strings():
+    assert {"Interview", "Files", "Probes", "Results", "Answer so far: {answer}"} <= extracted()
+    assert set(TEXTUAL_STRINGS) <= extracted()
+
+
+def test_the_template_and_the_french_catalog_match_the_code():
+    """Run ``make i18n`` when this fails: it extracts, merges and compiles."""
+    pot = {m.id for m in read_catalog(POT) if m.id}
+    po = {m.id for m in read_catalog(PO) if m.id}
+    assert pot == extracted(), "kbassist.pot is stale"
+    assert po == extracted(), "the French .po is stale"
+
+
+def test_every_message_has_a_reviewed_french_translation():
+    catalog = read_catalog(PO)
+    assert not catalog.obsolete
+    untranslated = [m.id for m in catalog if m.id and not (m.string and str(m.string).strip())]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert untranslated == []
+    assert fuzzy == []
+    assert not catalog.fuzzy  # the header too: gettext tools skip a fuzzy header
+
+
+def fields(text: str) -> list[str]:
+    return sorted(name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name)
+
+
+MARKUP = re.compile(r"\[/?[a-z]+\]")  # Textual markup such as [b]...[/b] in notifications
+
+
+@pytest.mark.parametrize("message", [m for m in read_catalog(PO) if m.id], ids=lambda m: m.id)
+def test_placeholders_and_markup_are_kept(message):
+    assert fields(message.string) == fields(message.id)
+    assert MARKUP.findall(message.string) == MARKUP.findall(message.id)
+
+
+def test_the_compiled_catalog_is_up_to_date_with_the_po():
+    """The .mo ships in the wheel; ``make i18n`` (pybabel compile) rebuilds it."""
+    compiled = io.BytesIO()
+    write_mo(compiled, read_catalog(PO))
+    compiled.seek(0)
+    fresh = gettext.GNUTranslations(compiled)
+    assert fresh._catalog == fr_catalog()._catalog  # type: ignore[attr-defined]
+
+
+def test_the_runtime_finds_the_french_catalog():
+    i18n.set_language("fr")
+    try:
+        assert i18n._("Files") == "Fichiers"
+        assert i18n._("") == ""  # never the catalog's header
+    finally:
+        i18n.set_language("en")
+
+
+# --- the running app, in French -----------------------------------------------------------
+
+
+def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    @wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def settle(pilot) -> None:
+    """Wait until the panels are recomposed (not for the directory tree's loader, which stays)."""
+    await pilot.pause()
+    refreshing = [w.wait() for w in pilot.app.workers if w.group == "refresh"]
+    await asyncio.gather(*refreshing, return_exceptions=True)  # a cancelled one was replaced
+    await pilot.pause()
+
+
+def footer_labels(app: KbassistApp) -> list[tuple[str, str]]:
+    footer = app.screen.query_one(Footer)
+    return [(key.key, key.description) for key in footer.query("FooterKey")]
+
+
+def english(namespace, key: str, action: str) -> str | None:
+    """A binding's description as its class defines it (the msgid), or None."""
+    for binding in (type(namespace)._merged_bindings or {}).key_to_bindings.get(key, []):
+        if binding.action == action:
+            return binding.description
+    return None
+
+
+def untranslated_bindings(app: KbassistApp) -> list[str]:
+    """Every binding the footer or the Keys panel would show that is not in French."""
+    fr = fr_catalog()
+    wrong = []
+    for key, active in app.screen.active_bindings.items():
+        binding, namespace = active.binding, active.node
+        if binding.system or not binding.description:
+            continue
+        source = english(namespace, key, binding.action)
+        where = f"{type(namespace).__name__} {key}"
+        if binding.action == "switch_language":
+            expected = "English"  # named in the language it switches to
+        elif source is None or source not in fr._catalog:  # type: ignore[attr-defined]
+            wrong.append(f"{where}: {source!r} is not in the catalog")
+            continue
+        else:
+            expected = fr.gettext(source)
+        if binding.description != expected:
+            wrong.append(f"{where}: {binding.description!r}, not {expected!r}")
+        title = type(namespace).BINDING_GROUP_TITLE
+        if title and fr.gettext(title) != namespace.BINDING_GROUP_TITLE:
+            wrong.append(f"{where}: key group {namespace.BINDING_GROUP_TITLE!r}")
+    return wrong
+
+
+@pilot_test
+async def test_f6_turns_the_footer_and_the_tabs_into_french():
+    app = KbassistApp(lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = footer_labels(app)
+        assert ("f2", "Files") in before
+        shown_english = {label for _key, label in before}
+
+        await pilot.press("f6")
+        await settle(pilot)
+        after = footer_labels(app)
+        fr = fr_catalog()
+        assert [key for key, _label in after] == [key for key, _label in before]
+        for (key, label), (_key, source) in zip(after, before, strict=True):
+            expected = "English" if source == "Français" else fr.gettext(source)
+            assert label == expected, key
+        assert {label for _key, label in after} & shown_english == set()
+        assert ("f2", "Fichiers") in after and ("ctrl+p", "Commandes") in after
+
+        tabs = app.query_one("#tabs", TabbedContent)
+        labels = [str(tabs.get_tab(tab_id).label) for tab_id in TABS]
+        assert labels == ["Questions", "Fichiers", "Sondes", "Résultats"]
+        assert untranslated_bindings(app) == []
+
+        await pilot.press("f6")  # and back
+        await settle(pilot)
+        assert footer_labels(app) == before
+
+
+@pilot_test
+async def test_every_binding_offered_anywhere_is_in_french(monkeypatch):
+    """Walk the UI in French (each tab and its widgets, the menus, the dialogs, the
+    palette, the Keys panel) and check the bindings offered at each step."""
+    monkeypatch.chdir(REPO)
+    app = KbassistApp(lang="fr")
+    seen: set[str] = set()
+
+    def check(step: str) -> None:
+        seen.add(type(app.focused).__name__)
+        assert untranslated_bindings(app) == [], step
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        check("the first question (a list of choices)")
+        await pilot.press("enter")
+        await settle(pilot)
+        check("a question answered by typing")
+        await pilot.press(*"3.6.3", "enter")
+        await settle(pilot)
+        check("a yes/no question")
+        assert ("y", "Oui") in footer_labels(app)
+        app.query_one("#answered", OptionList).focus()
+        await settle(pilot)
+        check("the answers so far")
+
+        await pilot.press("f4")
+        await settle(pilot)
+        check("the results (a cause concluded)")
+        for selector in ("Checkbox", "#results-panel Button", "#results-panel"):
+            app.query(selector).first().focus()
+            await settle(pilot)
+            check(f"the results: {selector}")
+
+        await pilot.press("f2")
+        await settle(pilot)
+        check("the files tab")
+        app.query_one("#file-browse").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        app.query_one("#file-tree").focus()
+        await settle(pilot)
+        check("the directory tree")
+        field = app.query_one("#file-path", Input)
+        field.focus()
+        await pilot.press(*str(SAMPLES.relative_to(REPO) / "winsock-ok.reg"), "enter")
+        await settle(pilot)
+
+        await pilot.press("f3")
+        await settle(pilot)
+        check("the probes tab")
+        app.query_one("#probe-kind", Select).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        check("the probe kinds menu")
+        assert ("escape", "Fermer la liste") in footer_labels(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        app.query_one("#probe-host", Input).focus()
+        await settle(pilot)
+        check("a probe field")
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        check("the save dialog")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("f4")
+        await settle(pilot)
+        app.query(".article").first().press()
+        await settle(pilot)
+        check("the article")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        check("the command palette")
+        palette_input = app.screen.query_one(Input)
+        assert palette_input.placeholder == "Rechercher une commande…"
+        await pilot.press(*"touches")
+        await settle(pilot)
+        await pilot.press("enter")  # the "Keys" system command: Textual's help panel
+        await settle(pilot)
+        table = app.screen.query_one("BindingsTable").render_bindings_table()
+        console = Console(width=120, file=io.StringIO(), record=True)
+        console.print(table)
+        keys_text = console.export_text()
+        assert "Quitter" in keys_text and "Élément suivant" in keys_text
+        assert not re.search(r"\b(Quit|Focus|Scroll|Select|Toggle|Input)\b", keys_text)
+        check("the Keys panel")
+
+    assert {"OptionList", "Input", "Button", "Checkbox", "CollapsibleTitle"} <= seen
+    assert {"DirectoryTree", "Select", "SelectOverlay", "CommandInput"} <= seen
+
+
+@pilot_test
+async def test_textuals_own_notices_are_in_french():
+    app = KbassistApp(lang="fr")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")  # Textual: ctrl+c does not quit, it says how to
+        await settle(pilot)
+        notices = [(n.title, n.message) for n in app._notifications]
+        hint = ("Voulez-vous quitter ?", "Appuyez sur [b]ctrl+q[/b] pour quitter l'application")
+        assert hint in notices
+        assert app.query_one("HeaderIcon").tooltip == "Ouvrir la palette de commandes"
