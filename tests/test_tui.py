@@ -1,0 +1,301 @@
+"""The terminal UI driven like an agent would: keys and clicks, under Textual's Pilot.
+
+Every interview follows the questions the engine ranks (``app.asking()``); the
+script only says how the user answers each one, and answers "don't know" to
+anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Button, Input, OptionList, Select, Static, TabbedContent
+
+from kbassist.session import Session
+from kbassist.tui.app import KbassistApp
+
+from .conftest import SAMPLES
+from .servers import HOST, VERBS
+
+SIZE = (100, 34)
+
+
+def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test on its own event loop (no pytest async plugin needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+async def settle(pilot, app: KbassistApp) -> None:
+    """Wait until the panels have been recomposed from the session."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*text)
+
+
+async def answer(pilot, app: KbassistApp, value: str, *, click: bool = False) -> None:
+    """Answer the question on screen through its widget, as the agent would."""
+    question = app.session.diagnoser.pack.questions[app.asking()]
+    if question.kind == "yesno":
+        if click:
+            await pilot.click(f"#answer-{value}")
+        else:
+            await pilot.press({"yes": "y", "no": "n", "unknown": "u"}[value])
+    elif question.kind == "choice":
+        values = [c.value for c in question.choices] + ["unknown"]
+        options = app.query_one("#answer-choice", OptionList)
+        options.focus()
+        options.highlighted = 0
+        await pilot.press(*["down"] * values.index(value), "enter")
+    else:
+        field = app.query_one("#answer-text", Input)
+        field.focus()
+        await type_text(pilot, value)
+        await pilot.press("enter")
+    await settle(pilot, app)
+
+
+async def interview(pilot, app: KbassistApp, script: dict[str, str], click=False) -> list[str]:
+    """Answer what the engine asks until nothing can change the result; the questions asked."""
+    asked: list[str] = []
+    while (question_id := app.asking()) is not None:
+        assert question_id not in asked, f"{question_id} asked twice"
+        asked.append(question_id)
+        await answer(pilot, app, script.get(question_id, "unknown"), click=click)
+    return asked
+
+
+def concluded(app: KbassistApp) -> list[str]:
+    return [c.id for c in app.session.report().causes]
+
+
+INTERVIEWS = [
+    ("cisco-vpn-disables-winsock", {"symptom": "new-mail-delayed", "cisco-vpn-version": "3.6.3"}),
+    (
+        "push-after-unclean-logoff",
+        {"symptom": "icmp-port-unreachable", "client-rebooted-without-logoff": "yes"},
+    ),
+    (
+        "udp-notifications-blocked",
+        {
+            "symptom": "new-mail-delayed",
+            "mail-shows-after-folder-switch": "yes",
+            "cisco-vpn-version": "none",
+            "firewall-between-server-and-client": "yes",
+            "udp-packets-seen-at-client": "no",
+        },
+    ),
+    (
+        "notification-registration-limit",
+        {"symptom": "registration-event", "event-9671-logged": "yes"},
+    ),
+    (
+        "windows-smtp-dll-in-use",
+        {"symptom": "mail-stuck-in-queue", "iis-reinstalled-after-exchange": "yes"},
+    ),
+]
+
+
+# Keys for every interview; the mouse for the ones answered with yes/no buttons.
+CASES = [(cause, script, False) for cause, script in INTERVIEWS]
+CASES += [(cause, script, True) for cause, script in INTERVIEWS[1:5:3]]
+
+
+@pytest.mark.parametrize(
+    ("cause", "script", "click"),
+    CASES,
+    ids=[f"{c}-{'clicks' if k else 'keys'}" for c, _s, k in CASES],
+)
+@pilot_test
+async def test_an_interview_reaches_each_cause(cause, script, click):
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        asked = await interview(pilot, app, script, click=click)
+        assert asked[0] == "symptom"
+        assert cause in concluded(app)
+        # The live panel marks it, and the results tab shows its fix as checkable steps.
+        assert app.query_one(f"#cause-{cause}", Static).has_class("concluded")
+        assert app.query_one("#tabs", TabbedContent).active == "results"
+        (reported,) = [c for c in app.session.report().causes if c.id == cause]
+        assert len(app.query(f"#result-{cause} .step")) == len(reported.steps) > 0
+
+
+@pilot_test
+async def test_evidence_alone_reaches_the_winsock_cause_and_a_bad_file_is_one_line(tmp_path):
+    bad = tmp_path / "cut.reg"
+    bad.write_text('REGEDIT4\n[HKEY_CURRENT_USER\\X]\n"a"=hex:01,\\\n', encoding="ascii")
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f2")
+        await settle(pilot, app)
+        for path in [bad, SAMPLES / "winsock-orphan-transport.reg"]:
+            field = app.query_one("#file-path", Input)
+            field.focus()
+            field.value = str(path)
+            await pilot.press("enter")
+            await settle(pilot, app)
+        files = [str(s.render()) for s in app.query(".file")]
+        assert files[0].startswith(f"✗ {bad}:3: the file ends inside a value continued")
+        assert "registry-export" in files[1] and "winsock.orphan-count = 1" in files[1]
+        assert "winsock-orphan-transport.reg:8" in files[1]
+        assert concluded(app) == ["winsock-transport-mismatch"]
+
+
+@pilot_test
+async def test_a_probe_against_a_local_smtp_server(smtpd):
+    _, port = smtpd(VERBS)  # Windows 2000 SMTP: no XEXCH50, no X-LINK2STATE
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        assert app.query_one("#probe-kind", Select).value == "smtp"
+        app.query_one("#probe-host", Input).value = HOST
+        app.query_one("#probe-port", Input).value = str(port)
+        await pilot.click("#probe-run")
+        await settle(pilot, app)
+        log = [str(s.render()) for s in app.query(".probe-line")]
+        assert log[0].startswith("… smtp") and log[-1].startswith(f"✗ smtp {HOST}:{port}: fault")
+        assert "windows-smtp-dll-in-use" in concluded(app)
+        report = app.session.report()
+        assert {e.source for e in report.causes[0].evidence} == {"probe:smtp"}
+
+
+@pilot_test
+async def test_a_running_probe_can_be_cancelled(serve):
+    async def silent(peer) -> None:  # accepts, never greets
+        await peer.reader.read()
+
+    server = serve(silent)
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f3")
+        await settle(pilot, app)
+        app.query_one("#probe-host", Input).value = HOST
+        app.query_one("#probe-port", Input).value = str(server.port)
+        app.query_one("#probe-timeout", Input).value = "30"
+        await pilot.click("#probe-run")
+        await pilot.pause(0.2)
+        assert not app.query_one("#probe-cancel", Button).disabled
+        await pilot.click("#probe-cancel")
+        await settle(pilot, app)
+        log = [str(s.render()) for s in app.query(".probe-line")]
+        assert log[-1].startswith(f"✗ smtp {HOST}:{server.port}: cancelled")
+        assert app.session.probes == []  # a cancelled check is not evidence
+
+
+@pilot_test
+async def test_going_back_changes_an_answer_and_everything_downstream():
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await answer(pilot, app, "new-mail-delayed")
+        assert app.asking() == "cisco-vpn-version"
+        await answer(pilot, app, "3.6.3")
+        assert "cisco-vpn-disables-winsock" in concluded(app)
+        await pilot.press("f5")  # back: change the last answer
+        await settle(pilot, app)
+        assert app.asking() == "cisco-vpn-version"
+        await answer(pilot, app, "4.1")
+        assert "cisco-vpn-disables-winsock" not in concluded(app)
+        assert app.query_one("#ruled-cisco-vpn-disables-winsock", Static)
+        # An earlier answer, picked from the list of answers given.
+        await pilot.press("f1")
+        await settle(pilot, app)
+        answered = app.query_one("#answered", OptionList)
+        answered.focus()
+        answered.highlighted = 0
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.asking() == "symptom"
+        await answer(pilot, app, "mail-stuck-in-queue")
+        assert app.session.answers["symptom"] == "mail-stuck-in-queue"
+
+
+@pilot_test
+async def test_switching_language_mid_session_keeps_the_work():
+    app = KbassistApp()
+    pack = app.session.diagnoser.pack
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await answer(pilot, app, "new-mail-delayed")
+        text = str(app.query_one("#question-text", Static).render())
+        assert text == pack.questions["cisco-vpn-version"].text.en
+        await pilot.press("f6")
+        await settle(pilot, app)
+        assert app.session.lang == "fr" and app.session.answers == {"symptom": "new-mail-delayed"}
+        text = str(app.query_one("#question-text", Static).render())
+        assert text == pack.questions["cisco-vpn-version"].text.fr
+        await answer(pilot, app, "3.6.3")
+        title = pack.causes["cisco-vpn-disables-winsock"].title.fr
+        assert title in str(app.query_one("#cause-cisco-vpn-disables-winsock", Static).render())
+        await pilot.press("f6")
+        await settle(pilot, app)
+        assert app.session.lang == "en"
+
+
+@pilot_test
+async def test_save_resume_and_export(tmp_path: Path):
+    saved = tmp_path / "ticket.json"
+    note = tmp_path / "ticket.md"
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await answer(pilot, app, "new-mail-delayed")
+        await answer(pilot, app, "3.6.3")
+        for key, path in [("ctrl+s", saved), ("f8", note)]:
+            await pilot.press(key)
+            await pilot.pause()
+            field = app.screen.query_one("#path", Input)
+            field.value = str(path)
+            await pilot.press("enter")
+            await settle(pilot, app)
+        expected = app.session.report()
+    report = tmp_path / "ticket.report.json"
+    assert json.loads(report.read_text()) == json.loads(expected.to_json())
+    assert note.read_text(encoding="utf-8").startswith("## ")
+    resumed = Session.load(saved, app.session.diagnoser)
+    again = KbassistApp(resumed)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        assert again.session.answers == {
+            "symptom": "new-mail-delayed",
+            "cisco-vpn-version": "3.6.3",
+        }
+        assert again.session.report().model_dump() == expected.model_dump()
+        assert again.query_one("#cause-cisco-vpn-disables-winsock", Static).has_class("concluded")
+
+
+@pilot_test
+async def test_the_article_opens_from_the_results():
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await answer(pilot, app, "new-mail-delayed")
+        await answer(pilot, app, "3.6.3")
+        await pilot.press("f4")
+        await settle(pilot, app)
+        button = app.query_one("#result-cisco-vpn-disables-winsock Button.article", Button)
+        button.press()
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ArticleScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ != "ArticleScreen"
