@@ -127,7 +127,7 @@ class KbassistApp(App[None]):
                     with TabPane(_(label), id=tab_id):
                         yield panel(id=f"{tab_id}-panel")
             yield CausesPanel(id="causes")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.screen_change_signal.subscribe(

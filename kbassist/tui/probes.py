@@ -50,10 +50,10 @@ class ProbePanel(Vertical):
             "tcp": _("TCP port open?"),
             "udp-refused": _("UDP: ICMP refusal or silence?"),
         }
-        with Horizontal(id="probe-form"):
-            yield Select(
-                [(labels[k], k) for k in KINDS], value="smtp", allow_blank=False, id="probe-kind"
-            )
+        yield Select(
+            [(labels[k], k) for k in KINDS], value="smtp", allow_blank=False, id="probe-kind"
+        )
+        with Horizontal(id="probe-target"):
             yield Input(placeholder=_("host"), id="probe-host")
             yield Input(value="25", placeholder=_("port"), id="probe-port", classes="short")
             yield Input(value="5", placeholder=_("seconds"), id="probe-timeout", classes="short")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Collapsible, Label, Static
 
@@ -51,12 +51,19 @@ class ResultsPanel(VerticalScroll):
                     yield Static(Content("\n".join([*evidence, "", traces(cause.explanation)])))
                 yield Label(_("Fix"), classes="section")
                 for number, step in enumerate(cause.steps, 1):
-                    yield Checkbox(
-                        Content.assemble(f"{number}. ", inline_markdown(step)),
-                        value=kb.done_steps.get(f"{cause.id}/{number}", False),
-                        id=f"step-{cause.id}-{number}",
-                        classes="step",
-                    )
+                    with Horizontal(classes="step-row"):
+                        # A checkbox label never wraps: the step's text sits beside it.
+                        yield Checkbox(
+                            value=kb.done_steps.get(f"{cause.id}/{number}", False),
+                            id=f"step-{cause.id}-{number}",
+                            classes="step",
+                            compact=True,
+                            tooltip=_("Done"),
+                        )
+                        yield Static(
+                            Content.assemble(f"{number}. ", inline_markdown(step)),
+                            classes="step-text",
+                        )
                 yield Label(_("Verify"), classes="section")
                 yield Static(inline_markdown(cause.verify), classes="verify")
                 yield Button(
