@@ -180,31 +180,20 @@ def diagnose(
     sys.exit(EXIT_FOUND if report.causes and not exit_zero else 0)
 
 
-@main.group()
-def pack() -> None:
-    """Check rule packs."""
-
-
-@pack.command()
-@click.argument("directory", required=False, type=click.Path(path_type=Path))
-def validate(directory: Path | None) -> None:
-    """Validate a pack (default: the bundled one): exit 0 when valid, 3 when not."""
-    from .pack.loader import load_pack
-
-    loaded = load_pack([directory] if directory else None)
-    click.echo(
-        f"{', '.join(loaded.files)}: valid ({len(loaded.questions)} questions, "
-        f"{len(loaded.causes)} causes, {len(loaded.compiled.rules)} rules)"
-    )
-
-
 def _register_probe_commands() -> None:
     from .cli_probe import probe
 
     main.add_command(probe)
 
 
+def _register_pack_commands() -> None:
+    from .cli_pack import pack
+
+    main.add_command(pack)
+
+
 _register_probe_commands()
+_register_pack_commands()
 
 
 @main.group()

@@ -8,8 +8,9 @@ conditions are data that the compiler translates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,6 +23,11 @@ from .checks import check_pack
 from .model import Cause, FactDecl, Finding, PackModel, Question, Thresholds
 
 PACK_FILE = "pack.yaml"
+# Installed packs: a distribution declares, in its pyproject.toml,
+#   [project.entry-points."kbassist.packs"]
+#   printers = "kbassist_printers"            # a package whose folder holds pack.yaml
+#   printers = "kbassist_printers:pack_dir"   # or a function / value giving the folder
+ENTRY_POINT_GROUP = "kbassist.packs"
 
 
 def data_root() -> Path:
@@ -35,6 +41,26 @@ def data_root() -> Path:
 def bundled_pack_dirs() -> list[Path]:
     root = data_root() / "rules"
     return sorted(p.parent for p in root.glob(f"*/{PACK_FILE}"))
+
+
+def installed_pack_dirs() -> list[Path]:
+    """Pack folders that installed distributions declare (entry point group kbassist.packs)."""
+    dirs = []
+    for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        where = f"entry point {entry.name} = {entry.value} ({ENTRY_POINT_GROUP})"
+        try:
+            target: Any = entry.load()
+            if callable(target) and not isinstance(target, ModuleType):
+                target = target()
+        except Exception as exc:  # third-party code: any failure is a pack problem
+            raise PackError(Problem(where, f"cannot load: {exc}")) from None
+        if isinstance(target, ModuleType):
+            target = Path(target.__file__ or "").parent
+        folder = Path(str(target))
+        if not (folder / PACK_FILE).is_file():
+            raise PackError(Problem(where, f"no {PACK_FILE} in {folder}"))
+        dirs.append(folder)
+    return dirs
 
 
 @dataclass
@@ -136,7 +162,10 @@ def _merge(models: list[tuple[Located, PackModel]]) -> tuple[PackModel, list[Pro
 
 def load_pack(directories: list[Path] | None = None) -> Pack:
     """Load, check and compile packs; raises :class:`PackError` listing every problem."""
-    dirs = [Path(d) for d in directories] if directories else bundled_pack_dirs()
+    if directories:
+        dirs = [Path(d) for d in directories]
+    else:
+        dirs = bundled_pack_dirs() + installed_pack_dirs()
     if not dirs:
         raise PackError(Problem(str(data_root() / "rules"), "no rule pack found"))
     loaded = [_read(d) for d in dirs]
@@ -180,4 +209,12 @@ def load_pack(directories: list[Path] | None = None) -> Pack:
     )
 
 
-__all__ = ["ArticleError", "Pack", "PackError", "bundled_pack_dirs", "data_root", "load_pack"]
+__all__ = [
+    "ArticleError",
+    "Pack",
+    "PackError",
+    "bundled_pack_dirs",
+    "data_root",
+    "installed_pack_dirs",
+    "load_pack",
+]

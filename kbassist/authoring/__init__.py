@@ -1,0 +1,1 @@
+"""Tools for pack authors: lint, test cases, explanations, schema, docs, scaffolding."""

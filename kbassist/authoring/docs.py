@@ -1,0 +1,171 @@
+"""`pack docs`: a Markdown reference of a pack for reviewers who do not read YAML.
+
+Questions, facts, findings and causes in the chosen language; for each
+conclusion the rules for and against it in plain words, with the evidence
+(answers, facts, findings) each one reads. Conditions stay in English
+operator words (``is``, ``AND``) so they match the pack's ids exactly.
+"""
+
+from __future__ import annotations
+
+from ..knowledge.articles import ArticleError
+from ..pack.model import LocalText, SectionRef
+from .source import PackSource
+from .words import condition, inputs, subject
+
+LABELS = {
+    "en": {
+        "questions": "Questions",
+        "facts": "Facts from evidence",
+        "findings": "Findings",
+        "causes": "Causes",
+        "id": "id",
+        "kind": "kind",
+        "text": "question",
+        "values": "values",
+        "name": "name",
+        "type": "type",
+        "meaning": "meaning",
+        "title": "title",
+        "severity": "Severity",
+        "articles": "Articles",
+        "fix": "Fix",
+        "verify": "Verify",
+        "for": "Rules for",
+        "against": "Rules against",
+        "none": "none",
+        "reads": "reads",
+        "asked": "asked when",
+        "covered": "not asked when evidence gives",
+        "thresholds": "Concluded at {conclude}, ruled out at {rule_out}.",
+        "any": "any text",
+        "version": "a version",
+    },
+    "fr": {
+        "questions": "Questions",
+        "facts": "Faits tirés des preuves",
+        "findings": "Constats intermédiaires",
+        "causes": "Causes",
+        "id": "id",
+        "kind": "type",
+        "text": "question",
+        "values": "valeurs",
+        "name": "nom",
+        "type": "type",
+        "meaning": "signification",
+        "title": "titre",
+        "severity": "Gravité",
+        "articles": "Articles",
+        "fix": "Correctif",
+        "verify": "Vérification",
+        "for": "Règles en faveur",
+        "against": "Règles contre",
+        "none": "aucune",
+        "reads": "lit",
+        "asked": "posée quand",
+        "covered": "non posée si les preuves donnent",
+        "thresholds": "Conclue à {conclude}, écartée à {rule_out}.",
+        "any": "texte libre",
+        "version": "une version",
+    },
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _text(value: LocalText | None, lang: str) -> str:
+    return value.get(lang) if value is not None else ""
+
+
+def pack_docs(source: PackSource, lang: str = "en") -> str:
+    pack, model, t = source.pack, source.pack.model, LABELS[lang]
+    out = [f"# {model.pack.title.get(lang)}", ""]
+    out += [
+        f"`{model.pack.id}` {model.pack.version}. "
+        + t["thresholds"].format(
+            conclude=model.thresholds.conclude, rule_out=model.thresholds.rule_out
+        ),
+        "",
+    ]
+
+    out += [
+        f"## {t['questions']}",
+        "",
+        f"| {t['id']} | {t['kind']} | {t['text']} | {t['values']} |",
+    ]
+    out.append("| --- | --- | --- | --- |")
+    for q in model.questions:
+        if q.choices:
+            values = "<br>".join(f"`{c.value}`: {_cell(c.label.get(lang))}" for c in q.choices)
+        elif q.kind == "yesno":
+            values = "`yes`, `no`, `unknown`"
+        elif q.kind == "version":
+            values = ", ".join([t["version"], *(f"`{w}`" for w in q.special), "`unknown`"])
+        else:
+            values = t["any"]
+        out.append(f"| `{q.id}` | {q.kind} | {_cell(q.text.get(lang))} | {values} |")
+    out.append("")
+    for q in model.questions:
+        notes = []
+        if q.ask_when is not None:
+            notes.append(f"{t['asked']} `{condition(pack.compiled_condition(q.ask_when))}`")
+        if q.covered_by:
+            notes.append(f"{t['covered']} " + ", ".join(f"`{f}`" for f in q.covered_by))
+        if notes:
+            out.append(f"- `{q.id}`: " + "; ".join(notes))
+    out.append("")
+
+    out += [f"## {t['facts']}", "", f"| {t['name']} | {t['type']} | {t['meaning']} |"]
+    out.append("| --- | --- | --- |")
+    for f in model.facts:
+        out.append(f"| `{f.name}` | {f.type} | {_cell(_text(f.help, lang))} |")
+    out.append("")
+
+    if model.findings:
+        out += [f"## {t['findings']}", ""]
+        for g in model.findings:
+            out += [f"### {g.title.get(lang)} (`{g.id}`)", ""]
+            out += _rules(source, g.id, lang)
+
+    out += [f"## {t['causes']}", ""]
+    for c in model.causes:
+        out += [f"### {c.title.get(lang)} (`{c.id}`)", "", c.summary.get(lang), ""]
+        out.append(f"- {t['severity']}: {c.severity}")
+        out.append(f"- {t['articles']}: " + ", ".join(f"`{a}`" for a in c.articles))
+        for key in ("fix", "verify"):
+            ref = getattr(c, key)
+            out.append(f"- {t[key]}: `{ref.article}#{ref.section}` {_section(source, ref, lang)}")
+        out.append("")
+        out += _rules(source, c.id, lang)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _section(source: PackSource, ref: SectionRef, lang: str) -> str:
+    try:
+        article = source.pack.articles.get(ref.article, lang)
+    except ArticleError:
+        return ""
+    section = article.sections.get(ref.section)
+    return f"({section.title})" if section else ""
+
+
+def _rules(source: PackSource, target: str, lang: str) -> list[str]:
+    t = LABELS[lang]
+    out: list[str] = []
+    rules = [r for r in source.pack.compiled.rules if r.target == target]
+    for positive, label in ((True, t["for"]), (False, t["against"])):
+        chosen = [r for r in rules if (r.certainty > 0) == positive]
+        out += [f"{label}:", ""]
+        if not chosen:
+            out += [f"- {t['none']}", ""]
+            continue
+        for rule in chosen:
+            because = _text(rule.because, lang)
+            out.append(f"- **{rule.id}** ({rule.certainty:+.2f}): `{condition(rule.tree)}`")
+            if because:
+                out.append(f"  - {because}")
+            out.append(f"  - {t['reads']}: " + ", ".join(subject(s) for s in inputs(rule.tree)))
+        out.append("")
+    return out

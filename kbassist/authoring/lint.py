@@ -1,0 +1,299 @@
+"""`pack lint`: things a valid pack says that are probably wrong.
+
+Validation (:mod:`kbassist.pack.checks`) rejects packs that cannot run; lint
+finds packs that run but mislead: text missing in one language, rules that
+can never fire, parts nothing uses. Each finding has a stable code:
+
+* KB101 a text has English but no French (question text/help, choice label,
+  cause title/summary, finding title, fact help, rule ``because``)
+* KB102 an article exists in one language only
+* KB103 an article section (anchor) exists in one language only
+* KB104 a fix section has a different number of steps in each language
+* KB105 the ``{placeholders}`` of a text differ between languages
+* KB201 a cause or finding that no rule can conclude
+* KB202 a question that no rule reads
+* KB203 a fact declared but never read (by a rule, ``ask_when`` or ``covered_by``)
+* KB301 a rule duplicating another (same target, sign and compiled condition)
+* KB302 a rule that can never fire (every case of its condition contradicts itself)
+* KB400 an article file that cannot be read (only unreferenced ones get this far)
+* KB401 an article that no cause refers to
+* KB402 a ``fix-`` section without an ordered list of steps
+
+A finding is silenced by a YAML comment ``# lint: ignore[KB203]`` on its line
+(several codes separated by commas), for the rare case where it is intended.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine.compiler import Lit
+from ..knowledge.articles import ArticleError
+from ..pack.model import LANGUAGES, LocalText
+from .source import PackSource
+
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w.-]*\}")
+_IGNORE = re.compile(r"#\s*lint:\s*ignore\[([A-Z0-9, ]+)\]")
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    code: str
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.code} {self.message}"
+
+
+def lint(source: PackSource) -> list[LintFinding]:
+    """Every finding of the pack, without those silenced by a comment on their line."""
+    found = [*_texts(source), *_usage(source), *_rules(source), *_articles(source)]
+    with open(source.file, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    return [f for f in found if not _ignored(f, source.file, lines)]
+
+
+def _ignored(finding: LintFinding, file: str, lines: list[str]) -> bool:
+    if finding.file != file or not finding.line or finding.line > len(lines):
+        return False
+    match = _IGNORE.search(lines[finding.line - 1])
+    return bool(match) and finding.code in {c.strip() for c in match.group(1).split(",")}
+
+
+def _pack_finding(source: PackSource, code: str, path: tuple[Any, ...], msg: str) -> LintFinding:
+    return LintFinding(code, source.file, source.line(path), msg)
+
+
+# --- languages ----------------------------------------------------------------------
+
+
+def _local_texts(source: PackSource) -> Iterator[tuple[tuple[Any, ...], str, LocalText | None]]:
+    model = source.pack.model
+    yield ("pack", "title"), "pack title", model.pack.title
+    for i, q in enumerate(model.questions):
+        yield ("questions", i, "text"), f"question {q.id!r} text", q.text
+        yield ("questions", i, "help"), f"question {q.id!r} help", q.help
+        for j, c in enumerate(q.choices):
+            path = ("questions", i, "choices", j, "label")
+            yield path, f"question {q.id!r} choice {c.value!r} label", c.label
+    for i, f in enumerate(model.facts):
+        yield ("facts", i, "help"), f"fact {f.name!r} help", f.help
+    for i, g in enumerate(model.findings):
+        yield ("findings", i, "title"), f"finding {g.id!r} title", g.title
+    for i, c in enumerate(model.causes):
+        yield ("causes", i, "title"), f"cause {c.id!r} title", c.title
+        yield ("causes", i, "summary"), f"cause {c.id!r} summary", c.summary
+    for i, r in enumerate(model.rules):
+        yield ("rules", i, "because"), f"rule {r.id!r} because", r.because
+
+
+def _texts(source: PackSource) -> Iterator[LintFinding]:
+    for path, what, text in _local_texts(source):
+        if text is None:
+            continue
+        missing = [lang for lang in LANGUAGES if lang not in text.languages()]
+        if missing:
+            yield _pack_finding(source, "KB101", path, f"{what} has no {', '.join(missing)} text")
+            continue
+        marks = {lang: sorted(_PLACEHOLDER.findall(text.get(lang))) for lang in LANGUAGES}
+        if len({tuple(v) for v in marks.values()}) > 1:
+            shown = "; ".join(f"{lang}: {' '.join(v) or 'none'}" for lang, v in marks.items())
+            yield _pack_finding(source, "KB105", path, f"{what} placeholders differ ({shown})")
+
+
+# --- what reads what ----------------------------------------------------------------
+
+
+def _read_slots(source: PackSource) -> set[str]:
+    return {lit.slot for rule in source.pack.compiled.rules for d in rule.disjuncts for lit in d}
+
+
+def _usage(source: PackSource) -> Iterator[LintFinding]:
+    model = source.pack.model
+    read = _read_slots(source)
+    never = {r.index for r in source.pack.compiled.rules if not _can_fire(r.disjuncts)}
+    concluded = {
+        r.target for r in source.pack.compiled.rules if r.certainty > 0 and r.index not in never
+    }
+    for part, items in (("causes", model.causes), ("findings", model.findings)):
+        for i, item in enumerate(items):
+            if item.id not in concluded:
+                kind = part.rstrip("s")
+                yield _pack_finding(
+                    source, "KB201", (part, i), f"no rule can conclude {kind} {item.id!r}"
+                )
+    for i, q in enumerate(model.questions):
+        if f"answer:{q.id}" not in read:
+            yield _pack_finding(
+                source, "KB202", ("questions", i), f"no rule reads question {q.id!r}"
+            )
+    covered = {name for q in model.questions for name in q.covered_by}
+    asked = {
+        lit.slot
+        for q in model.questions
+        if q.ask_when is not None
+        for lit in _tree_lits(source.pack.compiled_condition(q.ask_when))
+    }
+    for i, f in enumerate(model.facts):
+        key = f"fact:{f.name}"
+        if key not in read and key not in asked and f.name not in covered:
+            yield _pack_finding(source, "KB203", ("facts", i), f"fact {f.name!r} is never read")
+
+
+def _tree_lits(tree: tuple) -> Iterator[Lit]:
+    if tree[0] == "lit":
+        yield tree[1]
+    elif tree[0] == "not":
+        yield from _tree_lits(tree[1])
+    else:
+        for child in tree[1]:
+            yield from _tree_lits(child)
+
+
+# --- rules --------------------------------------------------------------------------
+
+
+def contradiction(disjunct: tuple[Lit, ...]) -> str | None:
+    """Why a conjunction of literals can never hold, or None when it can."""
+    by_slot: dict[str, list[Lit]] = {}
+    for lit in disjunct:
+        by_slot.setdefault(lit.slot, []).append(lit)
+    for slot, lits in by_slot.items():
+        why = _slot_contradiction(lits)
+        if why:
+            return f"{slot} {why}"
+    return None
+
+
+def _slot_contradiction(lits: list[Lit]) -> str | None:
+    positive = [lit for lit in lits if not lit.negated]
+    absent = any(lit.op == "present" and lit.negated for lit in lits)
+    if absent and positive:
+        return "must be both missing and given"
+    allowed: set[Any] | None = None
+    for lit in positive:
+        if lit.op in ("eq", "in"):
+            values = set(lit.value) if lit.op == "in" else {lit.value}
+            allowed = values if allowed is None else allowed & values
+    excluded = {lit.value for lit in lits if lit.negated and lit.op == "eq"}
+    excluded |= {v for lit in lits if lit.negated and lit.op == "in" for v in lit.value}
+    if allowed is not None:
+        allowed -= excluded
+        allowed = {v for v in allowed if _in_bounds(v, positive)}
+        if not allowed:
+            return "has no value that meets every test"
+        return None
+    low, high = _bounds(positive)
+    if low is not None and high is not None:
+        (lv, l_strict), (hv, h_strict) = low, high
+        if type(lv) is type(hv) and (lv > hv or (lv == hv and (l_strict or h_strict))):
+            return "has no value between its bounds"
+    return None
+
+
+def _bounds(lits: list[Lit]) -> tuple[Any, Any]:
+    low: tuple[Any, bool] | None = None
+    high: tuple[Any, bool] | None = None
+    for lit in lits:
+        if lit.op in ("gt", "ge"):
+            cand = (lit.value, lit.op == "gt")
+            if low is None or (type(low[0]) is type(cand[0]) and cand[0] > low[0]):
+                low = cand
+        elif lit.op in ("lt", "le"):
+            cand = (lit.value, lit.op == "lt")
+            if high is None or (type(high[0]) is type(cand[0]) and cand[0] < high[0]):
+                high = cand
+    return low, high
+
+
+def _in_bounds(value: Any, lits: list[Lit]) -> bool:
+    tests = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge}
+    return all(
+        type(value) is type(lit.value) and tests[lit.op](value, lit.value)
+        for lit in lits
+        if lit.op in tests
+    )
+
+
+def _can_fire(disjuncts: tuple[tuple[Lit, ...], ...]) -> bool:
+    return any(contradiction(d) is None for d in disjuncts)
+
+
+def _rules(source: PackSource) -> Iterator[LintFinding]:
+    seen: dict[tuple[str, bool, frozenset[frozenset[Lit]]], str] = {}
+    for rule in source.pack.compiled.rules:
+        path = ("rules", rule.index)
+        key = (rule.target, rule.certainty > 0, frozenset(frozenset(d) for d in rule.disjuncts))
+        if key in seen:
+            yield _pack_finding(
+                source, "KB301", path, f"rule {rule.id!r} duplicates rule {seen[key]!r}"
+            )
+        else:
+            seen[key] = rule.id
+        if not _can_fire(rule.disjuncts):
+            why = contradiction(rule.disjuncts[0]) if rule.disjuncts else "no condition"
+            yield _pack_finding(source, "KB302", path, f"rule {rule.id!r} can never fire: {why}")
+
+
+# --- articles -----------------------------------------------------------------------
+
+
+def _articles(source: PackSource) -> Iterator[LintFinding]:
+    library = source.pack.articles
+    model = source.pack.model
+    referenced = {a for c in model.causes for a in (*c.articles, c.fix.article, c.verify.article)}
+    for article_id in library.ids():
+        paths = {lang: library.path(article_id, lang) for lang in LANGUAGES}
+        present = {lang: p for lang, p in paths.items() if p is not None}
+        first = next(iter(present.values()))
+        if len(present) < len(LANGUAGES):
+            missing = ", ".join(lang for lang in LANGUAGES if lang not in present)
+            yield LintFinding(
+                "KB102", str(first), None, f"article {article_id!r} has no {missing} version"
+            )
+        if article_id not in referenced:
+            yield LintFinding(
+                "KB401", str(first), None, f"no cause refers to article {article_id!r}"
+            )
+        try:
+            texts = {lang: library.get(article_id, lang) for lang in present}
+        except ArticleError as error:
+            problem = error.problem
+            yield LintFinding("KB400", problem.file, problem.line, problem.message)
+            continue
+        for lang, article in texts.items():
+            for anchor, section in article.sections.items():
+                if anchor.startswith("fix-") and not section.steps:
+                    yield LintFinding(
+                        "KB402",
+                        str(article.path),
+                        section.line,
+                        f"fix section {anchor!r} ({lang}) has no ordered list of steps",
+                    )
+                others = [o for o in texts if o != lang and anchor not in texts[o].sections]
+                if others:
+                    yield LintFinding(
+                        "KB103",
+                        str(article.path),
+                        section.line,
+                        f"section {anchor!r} has no {', '.join(others)} version",
+                    )
+        if len(texts) == len(LANGUAGES):
+            en, fr = texts["en"], texts["fr"]
+            for anchor, section in en.sections.items():
+                other = fr.sections.get(anchor)
+                if anchor.startswith("fix-") and other and len(other.steps) != len(section.steps):
+                    yield LintFinding(
+                        "KB104",
+                        str(fr.path),
+                        other.line,
+                        f"fix section {anchor!r} has {len(section.steps)} steps in en "
+                        f"but {len(other.steps)} in fr",
+                    )

@@ -1,0 +1,64 @@
+"""`kbassist pack docs`: a Markdown reference of the bundled pack, in English and French."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from markdown_it import MarkdownIt
+
+from kbassist.cli import main
+from kbassist.pack.loader import load_pack
+
+
+def docs(*args: str) -> str:
+    result = CliRunner().invoke(main, ["pack", "docs", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_every_part_of_the_pack_is_documented(lang: str):
+    text = docs("--lang", lang)
+    pack = load_pack()
+    for q in pack.model.questions:
+        assert f"| `{q.id}` | {q.kind} | {q.text.get(lang)} |" in text
+    for f in pack.model.facts:
+        assert f"| `{f.name}` | {f.type} |" in text
+    for c in pack.model.causes:
+        assert f"### {c.title.get(lang)} (`{c.id}`)" in text
+        assert f"`{c.fix.article}#{c.fix.section}`" in text
+    for r in pack.model.rules:
+        assert f"- **{r.id}** (" in text
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    assert sum(t.type == "table_open" for t in tokens) == 2
+
+
+def test_rules_in_plain_words_with_their_evidence():
+    text = docs()
+    assert "# Exchange 2000 and Outlook" in text
+    assert (
+        "- **firewall-and-no-udp** (+0.60): `answer firewall-between-server-and-client is yes "
+        "AND (answer udp-packets-seen-at-client is no OR fact udp.datagrams-received is false)`"
+    ) in text
+    assert "- **old-cisco-vpn-client** (+0.80): `answer cisco-vpn-version < 4.0`" in text
+    assert "  - reads: fact winsock.orphan-count" in text
+    assert "Rules against:" in text
+    assert "`yes`, `no`, `unknown`" in text
+
+
+def test_french_labels_and_text():
+    text = docs("--lang", "fr")
+    assert "## Faits tirés des preuves" in text
+    assert "Règles contre :" not in text and "Règles contre:" in text
+    assert "  - Le profil Outlook a PR_DISABLE_WINSOCK (00036618) activé." in text
+    assert "Correctif : supprimer les transports Winsock orphelins" in text
+
+
+def test_invalid_pack_is_exit_3(pack_copy: Path):
+    path = pack_copy / "pack.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("severity: fault", "severity: x", 1))
+    result = CliRunner().invoke(main, ["pack", "docs", str(pack_copy)])
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"kbassist: {path}:")
