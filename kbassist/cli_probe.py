@@ -10,18 +10,21 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .errors import InputError, Problem
-from .probes.base import Probe, ProbeResult, split_target
-from .report.render import safe
+
+if TYPE_CHECKING:  # kept out of the import path: `kbassist --help` must start fast
+    from .probes.base import Probe, ProbeResult
 
 P = TypeVar("P")
 
 
 def target(text: str, option: str, default_port: int | None = None) -> tuple[str, int]:
+    from .probes.base import split_target
+
     try:
         return split_target(text, default_port)
     except ValueError as exc:
@@ -34,6 +37,8 @@ def exit_code(results: Sequence[ProbeResult]) -> int:
 
 
 def render(results: Sequence[ProbeResult], fmt: str, lang: str = "en") -> str:
+    from .report.render import safe
+
     if fmt == "json":
         dicts = [r.to_dict(lang) for r in results]
         return json.dumps(dicts[0] if len(dicts) == 1 else dicts, indent=2, ensure_ascii=False)
@@ -67,6 +72,7 @@ def _progress(event: object) -> None:
 def run_and_print(probes: Sequence[Probe], fmt: str) -> None:
     """Run, print the results, and exit; a target that cannot be used is also a stderr line."""
     from .probes.runner import run_probes
+    from .report.render import safe
 
     results = run_probes(probes, _progress if sys.stderr.isatty() else None)
     click.echo(render(results, fmt))
