@@ -299,3 +299,19 @@ async def test_the_article_opens_from_the_results():
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ != "ArticleScreen"
+
+
+@pilot_test
+async def test_the_article_is_one_key_away_in_the_results():
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await answer(pilot, app, "new-mail-delayed")
+        await answer(pilot, app, "3.6.3")
+        await pilot.press("f4")
+        await settle(pilot, app)
+        await pilot.press("a")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ArticleScreen"
+        shown = app.screen.query_one("Markdown").source
+        assert shown == app.session.diagnoser.pack.articles.get("kb319572", "en").markdown

@@ -82,7 +82,7 @@ class KbassistApp(App[None]):
         Binding("f4", "show('results')", N_("Results")),
         Binding("f5", "back", N_("Back")),
         Binding("f6", "switch_language", N_("Français")),
-        Binding("f7", "toggle_theme", N_("Theme")),
+        Binding("f7", "toggle_theme", N_("Theme"), show=False),  # in the palette too
         Binding("ctrl+s", "save", N_("Save")),
         Binding("f8", "export", N_("Export")),
         Binding("ctrl+p", "command_palette", N_("Commands"), priority=True),

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Collapsible, Label, Static
 
 from ..report.model import RuleTrace
-from .i18n import _
+from .i18n import N_, _
 from .views import bar, cause_title
 
 if TYPE_CHECKING:
@@ -35,6 +36,14 @@ def traces(explanation: list[RuleTrace]) -> str:
 
 
 class ResultsPanel(VerticalScroll):
+    BINDINGS: ClassVar = [Binding("a", "article", N_("Article"))]
+
+    def action_article(self) -> None:
+        """The article of the most confident concluded cause, one key away."""
+        causes = cast("KbassistApp", self.app).session.report().causes
+        if causes:
+            cast("KbassistApp", self.app).show_article(causes[0].fix_section.split("#")[0])
+
     def compose(self) -> ComposeResult:
         kb = cast("KbassistApp", self.app)
         session = kb.session
