@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
+from ..report.render import safe
 from .dialogs import PathSuggester
 from .i18n import _
 
@@ -47,7 +48,7 @@ class EvidencePanel(Vertical):
                 )
             for entry in kb.session.files:
                 if entry.problem is not None:
-                    yield Static(Content(f"✗ {entry.problem}"), classes="file refused")
+                    yield Static(Content(safe(f"✗ {entry.problem}")), classes="file refused")
                     continue
                 artifact = entry.artifact
                 assert artifact is not None
@@ -57,7 +58,7 @@ class EvidencePanel(Vertical):
                 lines += [f"    ! {note.text(kb.session.lang)}" for note in artifact.notes]
                 if not artifact.observations and not artifact.notes:
                     lines.append("    " + _("nothing in it that the rules read"))
-                yield Static(Content("\n".join(lines)), classes="file")
+                yield Static(Content(safe("\n".join(lines))), classes="file")
 
     def _add(self, text: str) -> None:
         if not text.strip():

@@ -13,6 +13,7 @@ from textual.worker import Worker
 
 from ..probes.base import Probe, ProbeResult
 from ..probes.runner import ProbeEvent, run_all
+from ..report.render import safe
 from .i18n import _
 
 if TYPE_CHECKING:
@@ -121,6 +122,7 @@ class ProbePanel(Vertical):
             result = event.result
             line = f"{'✔' if result.status == 'ok' else '✗'} {probe.name} {probe.target}: "
             line += f"{result.status} — {result.message}"
+        line = safe(line)  # banners and messages come from the network
         kb.probe_log.append(line)
         log = self.query_one("#probe-log", VerticalScroll)
         log.mount(Static(Content(line), classes="probe-line"))

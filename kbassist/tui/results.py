@@ -11,6 +11,7 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Collapsible, Label, Static
 
 from ..report.model import RuleTrace
+from ..report.render import safe
 from .i18n import N_, _
 from .views import bar, cause_title
 
@@ -57,7 +58,8 @@ class ResultsPanel(VerticalScroll):
                 yield Static(Content(cause.summary), classes="summary")
                 with Collapsible(title=_("Why?"), id=f"why-{cause.id}"):
                     evidence = [f"• {e.fact} = {e.value}   ({e.source})" for e in cause.evidence]
-                    yield Static(Content("\n".join([*evidence, "", traces(cause.explanation)])))
+                    lines = [*evidence, "", traces(cause.explanation)]
+                    yield Static(Content(safe("\n".join(lines))))  # values from artifacts
                 yield Label(_("Fix"), classes="section")
                 for number, step in enumerate(cause.steps, 1):
                     with Horizontal(classes="step-row"):
