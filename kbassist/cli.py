@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from .errors import InputError, KbassistError
+from .errors import InputError, KbassistError, Problem
 
 EXIT_FOUND = 1
 
@@ -131,7 +131,21 @@ def tui(lang: str, resume: Path | None) -> None:
     help="Seconds each probe may take; probes run at the same time.",
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a cause is concluded.")
+@click.option(
+    "--batch",
+    "batch_source",
+    metavar="FILE.jsonl",
+    help="Diagnose one case per JSON line of FILE ('-': stdin); one JSON result line each.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --batch: worker processes (default: the number of CPUs; 1: no workers).",
+)
+@click.pass_context
 def diagnose(
+    ctx: click.Context,
     artifacts: tuple[Path, ...],
     answers_file: Path | None,
     answer_options: tuple[str, ...],
@@ -145,8 +159,15 @@ def diagnose(
     local_registry: bool,
     probe_timeout: float,
     exit_zero: bool,
+    batch_source: str | None,
+    jobs: int | None,
 ) -> None:
     """Diagnose from artifacts, answers and live probes, without prompting."""
+    if batch_source is None:
+        if jobs is not None:
+            raise InputError(Problem("--jobs", "only applies with --batch"))
+    else:
+        _diagnose_batch(ctx, batch_source, lang, packs, jobs, exit_zero)
     from .api import Diagnoser
     from .case import read_answer_file, read_answer_option
     from .cli_probe import diagnose_probes
@@ -178,6 +199,56 @@ def diagnose(
     if problems:
         _fail(InputError(problems))
     sys.exit(EXIT_FOUND if report.causes and not exit_zero else 0)
+
+
+# Options of `diagnose` that describe one case, so make no sense with --batch.
+_SINGLE_CASE_OPTIONS = {
+    "artifacts": "ARTIFACT arguments",
+    "answers_file": "--answers",
+    "answer_options": "--answer",
+    "smtp_host": "--smtp-host",
+    "tcp_targets": "--tcp",
+    "udp_refused_targets": "--udp-refused",
+    "udp_listen_port": "--udp-listen",
+    "local_registry": "--local-registry",
+    "probe_timeout": "--probe-timeout",
+}
+
+
+def _diagnose_batch(
+    ctx: click.Context,
+    source: str,
+    lang: str,
+    packs: tuple[Path, ...],
+    jobs: int | None,
+    exit_zero: bool,
+) -> None:
+    from click.core import ParameterSource
+
+    from .batch import open_input, run_batch
+
+    given = [
+        name
+        for key, name in _SINGLE_CASE_OPTIONS.items()
+        if ctx.get_parameter_source(key) not in (ParameterSource.DEFAULT, None)
+    ]
+    if given:
+        raise InputError(
+            Problem(
+                "--batch",
+                f"cannot be combined with {', '.join(given)}: each line of the batch file "
+                'is one case ({"id", "answers", "artifacts", "lang"}); probes are not run',
+            )
+        )
+    if ctx.params["fmt"] != "json" and ctx.get_parameter_source("fmt") != ParameterSource.DEFAULT:
+        raise InputError(Problem("--batch", "writes JSON lines only: drop --format or use json"))
+    stream = open_input(source)
+    try:
+        worst = run_batch(stream, sys.stdout, packs=list(packs) or None, lang=lang, jobs=jobs)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    sys.exit(0 if worst == EXIT_FOUND and exit_zero else worst)
 
 
 def _register_probe_commands() -> None:
