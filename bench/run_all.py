@@ -1,14 +1,102 @@
-"""Run every benchmark under bench/, one after the other (`make bench`)."""
+"""Run every benchmark under bench/ and write docs/performance.md (`make bench`).
+
+Each ``*_bench.py`` prints one JSON object; this collects them, with a
+description of the machine, into a Markdown page. Figures are medians
+measured side by side within each benchmark; compare ratios across
+machines, not absolute times.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DOCS = HERE.parent / "docs" / "performance.md"
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def run(script: Path, args: list[str]) -> dict:
+    print(f"== {script.name}", file=sys.stderr, flush=True)
+    out = subprocess.run(
+        [sys.executable, str(script), *args], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out[out.index("{") :])
+
+
+def table(figures: dict) -> list[str]:
+    rows = ["| figure | value |", "| --- | --- |"]
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        rows.append(f"| {key} | {value} |")
+    return rows
+
+
+def targets(results: dict) -> list[str]:
+    """The project's stated targets next to this run's figures."""
+    rows = ["| target | measured | met |", "| --- | --- | --- |"]
+
+    def row(text: str, measured: str, met: bool) -> None:
+        rows.append(f"| {text} | {measured} | {'yes' if met else 'no'} |")
+
+    registry = results.get("registry_bench")
+    if registry:
+        ratio, peak = registry["parse_speed_vs_floor"], registry["parse"]["peak_mib"]
+        row("registry parse >= 1/5 of the decode floor", f"{ratio:.2f} of the floor", ratio >= 0.2)
+        row("registry parse peak memory < 100 MB", f"{peak} MiB", peak < 100)
+    probes = results.get("probes_bench")
+    if probes:
+        together = probes["concurrent_median_s"]
+        row("three 2 s probes take about 2 s, not 6", f"{together} s", together < 3)
+    cold = results.get("cold_start_bench")
+    if cold:
+        diagnose = cold["median_s"]["diagnose_one_artifact"]
+        row("diagnose cold start with one artifact < 0.4 s", f"{diagnose} s", diagnose < 0.4)
+    batch = results.get("batch_bench")
+    if batch:
+        over = batch["batch_jobs_1_over_raw_durable"]
+        row("batch overhead over the raw engine < 25 %", f"{over:.1f}x the raw engine", over < 1.25)
+    return rows
+
+
+def main() -> None:
+    results = {script.stem: run(script, []) for script in sorted(HERE.glob("*_bench.py"))}
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} on: {machine()}.",
+        "",
+        "Written by `make bench` (bench/run_all.py); each figure is a median of runs",
+        "made side by side in one process. Compare ratios, not absolute times.",
+    ]
+    lines += ["", "## Against the targets", "", *targets(results)]
+    for name, figures in results.items():
+        doc = (HERE / f"{name}.py").read_text(encoding="utf-8").split('"""')[1].splitlines()[0]
+        lines += ["", f"## {name}", "", doc, "", *table(figures)]
+    DOCS.parent.mkdir(exist_ok=True)
+    DOCS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {DOCS}", file=sys.stderr)
+
 
 if __name__ == "__main__":
-    for script in sorted(HERE.glob("*_bench.py")):
-        print(f"== {script.name}", flush=True)
-        subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=True)
+    main()
