@@ -152,7 +152,7 @@ async def test_evidence_alone_reaches_the_winsock_cause_and_a_bad_file_is_one_li
             await settle(pilot, app)
         files = [str(s.render()) for s in app.query(".file")]
         assert files[0].startswith(f"✗ {bad}:3: the file ends inside a value continued")
-        assert "registry-export" in files[1] and "winsock.orphan-count = 1" in files[1]
+        assert "registry export" in files[1] and "winsock.orphan-count = 1" in files[1]
         assert "winsock-orphan-transport.reg:8" in files[1]
         assert concluded(app) == ["winsock-transport-mismatch"]
 
@@ -171,7 +171,8 @@ async def test_a_probe_against_a_local_smtp_server(smtpd):
         await pilot.click("#probe-run")
         await settle(pilot, app)
         log = [str(s.render()) for s in app.query(".probe-line")]
-        assert log[0].startswith("… smtp") and log[-1].startswith(f"✗ smtp {HOST}:{port}: fault")
+        assert log[0].startswith("… smtp")
+        assert log[-1].startswith(f"✗ smtp {HOST}:{port}: fault found")
         assert "windows-smtp-dll-in-use" in concluded(app)
         report = app.session.report()
         assert {e.source for e in report.causes[0].evidence} == {"probe:smtp"}

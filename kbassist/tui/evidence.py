@@ -13,6 +13,7 @@ from textual.widgets import Button, DirectoryTree, Input, Label, Static
 from ..report.render import safe
 from .dialogs import PathSuggester
 from .i18n import _
+from .views import kind_label
 
 if TYPE_CHECKING:
     from .app import KbassistApp
@@ -52,7 +53,7 @@ class EvidencePanel(Vertical):
                     continue
                 artifact = entry.artifact
                 assert artifact is not None
-                lines = [f"✔ {entry.path} — {artifact.kind}"]
+                lines = [f"✔ {entry.path} — {kind_label(artifact.kind)}"]
                 for obs in artifact.observations:
                     lines.append(f"    {obs.fact} = {_short(obs.value)}   ({obs.source})")
                 lines += [f"    ! {note.text(kb.session.lang)}" for note in artifact.notes]

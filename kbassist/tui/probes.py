@@ -15,6 +15,7 @@ from ..probes.base import Probe, ProbeResult
 from ..probes.runner import ProbeEvent, run_all
 from ..report.render import safe
 from .i18n import _
+from .views import status_label
 
 if TYPE_CHECKING:
     from .app import KbassistApp
@@ -121,7 +122,7 @@ class ProbePanel(Vertical):
             assert event.result is not None
             result = event.result
             line = f"{'✔' if result.status == 'ok' else '✗'} {probe.name} {probe.target}: "
-            line += f"{result.status} — {result.message}"
+            line += f"{status_label(result.status)} — {result.message}"
         line = safe(line)  # banners and messages come from the network
         kb.probe_log.append(line)
         log = self.query_one("#probe-log", VerticalScroll)

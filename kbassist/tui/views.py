@@ -5,6 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..session import Session
+from .i18n import N_, _
+
+# Contract names (artifact kinds, probe statuses) as the agent reads them.
+KIND_LABELS = {
+    "registry-export": N_("registry export"),
+    "event-log": N_("event log"),
+    "enumprot-output": N_("EnumProt output"),
+    "dpmon-log": N_("DPMon trace"),
+    "smtp-transcript": N_("SMTP transcript"),
+}
+STATUS_LABELS = {
+    "ok": N_("ok"),
+    "fault": N_("fault found"),
+    "unreachable": N_("target unusable"),
+    "error": N_("could not run"),
+    "cancelled": N_("cancelled"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 @dataclass(frozen=True)
@@ -32,8 +57,6 @@ def question_view(session: Session, question_id: str) -> QuestionView:
 
 def answer_label(session: Session, question_id: str, value: str | None) -> str:
     """A recorded answer as the agent reads it: the choice's label, yes/no, or the text."""
-    from .i18n import _
-
     if value is None:
         return _("don't know")
     question = session.diagnoser.pack.questions[question_id]
