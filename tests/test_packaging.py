@@ -16,6 +16,7 @@ def test_core_does_not_import_textual():
     code = (
         "import sys, kbassist.api, kbassist.cli, kbassist.report.render, kbassist.session\n"
         "import kbassist.evidence, kbassist.probes.runner, kbassist.cli_probe\n"
+        "import kbassist.cli_pack, kbassist.batch, kbassist.authoring.cases\n"
         "from kbassist.api import Diagnoser\n"
         "Diagnoser().diagnose(Diagnoser().case({'cisco-vpn-version': '3.0'}))\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
