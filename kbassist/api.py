@@ -84,5 +84,5 @@ class Diagnoser:
         if lang not in LANGUAGES:
             raise InputError(Problem("--lang", f"{lang!r} is not one of {', '.join(LANGUAGES)}"))
         outcome = run(self.pack, self.backend, case)
-        questions = rank_questions(self.pack, self.backend, case, outcome)
+        questions = rank_questions(self.pack, case, outcome)
         return build_report(self.pack, case, outcome, questions, lang)

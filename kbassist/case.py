@@ -130,13 +130,8 @@ def normalise(case: Case, pack: Pack) -> dict[str, Any]:
     """The slot mapping both evaluators read. Unknown answers and absent facts are left out."""
     out: dict[str, Any] = {}
     for qid, value in case.answers.items():
-        question = pack.questions[qid]
-        if value is None:
-            continue
-        if question.kind == "version" and value not in question.special:
-            out[f"answer:{qid}"] = parse_version(value)
-        else:
-            out[f"answer:{qid}"] = clean_text(value)
+        if value is not None:
+            out[f"answer:{qid}"] = slot_value(pack.questions[qid], value)
     by_fact: dict[str, list[Observation]] = {}
     for obs in case.observations:
         by_fact.setdefault(obs.fact, []).append(obs)
@@ -148,6 +143,13 @@ def normalise(case: Case, pack: Pack) -> dict[str, Any]:
         if value is not None:
             out[f"fact:{name}"] = value
     return out
+
+
+def slot_value(question: Question, answer: str) -> Any:
+    """A known answer as the evaluators read it: versions as tuples, text bounded."""
+    if question.kind == "version" and answer not in question.special:
+        return parse_version(answer)
+    return clean_text(answer)
 
 
 def merge_observations(kind: str, values: list[Any]) -> Any:

@@ -31,3 +31,12 @@ def combine(values: Iterable[float]) -> float:
     if denominator <= 0.0:
         return 0.0  # certain for and certain against: no conclusion either way
     return (positive + negative) / denominator
+
+
+def status(cf: float, conclude: float, rule_out: float) -> str:
+    """Where a cause stands at certainty ``cf``, given the pack's two thresholds."""
+    if cf >= conclude:
+        return "concluded"
+    if cf <= rule_out:
+        return "ruled_out"
+    return "open"

@@ -15,12 +15,16 @@ rule that can conclude that finding.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
 from ..pack.model import AllOf, AnyOf, Leaf, NotOf
 from ..values import parse_version
+
+if TYPE_CHECKING:
+    from .whatif import Readers
 
 MAX_DISJUNCTS = 64  # also what one durable ruleset can run (durable_backend.RULESET_LIMIT)
 
@@ -76,10 +80,17 @@ class CompiledPack:
     slots: dict[str, Slot]
     rules: list[CompiledRule]
 
-    @property
+    @cached_property
     def levels(self) -> list[list[CompiledRule]]:
         depth = max((r.level for r in self.rules), default=0)
         return [[r for r in self.rules if r.level == lvl] for lvl in range(depth + 1)]
+
+    @cached_property
+    def readers(self) -> Readers:
+        """Which rules read each slot: what a what-if answer re-evaluates."""
+        from .whatif import Readers
+
+        return Readers.of(self)
 
 
 def normalise_literal(slot: Slot, op: str, value: Any) -> Any:

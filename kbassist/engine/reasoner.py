@@ -3,7 +3,7 @@
 A backend (durable_rules, or the reference evaluator) only says which rules
 fire. Everything else is here, shared by both: findings feed later levels,
 certainties combine per conclusion, and each unanswered question is scored
-by how much its possible answers would change the outcome.
+by how much its possible answers would change the outcome (see whatif.py).
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..case import Case, normalise, with_answer
+from ..case import Case, normalise, slot_value
 from ..pack.loader import Pack
 from ..values import VERSION_PARTS
-from .certainty import combine
+from .certainty import combine, status
 from .compiler import CompiledRule, Lit
 from .reference import evaluate
+from .whatif import WhatIf, premise
 
 
 class Backend(Protocol):
@@ -41,12 +42,8 @@ class Outcome:
     contributions: dict[str, list[Contribution]] = field(default_factory=dict)
 
     def status(self, cause: str, pack: Pack) -> str:
-        cf = self.certainty.get(cause, 0.0)
-        if cf >= pack.thresholds.conclude:
-            return "concluded"
-        if cf <= pack.thresholds.rule_out:
-            return "ruled_out"
-        return "open"
+        thresholds = pack.thresholds
+        return status(self.certainty.get(cause, 0.0), thresholds.conclude, thresholds.rule_out)
 
 
 def run(pack: Pack, backend: Backend, case: Case) -> Outcome:
@@ -87,14 +84,7 @@ def _best_disjunct(
     best_cf = -1.0
     for index in disjuncts:
         disjunct = rule.disjuncts[index]
-        cf = min(
-            (
-                finding_cf.get(lit.slot.split(":", 1)[1], 0.0)
-                for lit in disjunct
-                if lit.slot.startswith("finding:") and not lit.negated
-            ),
-            default=1.0,
-        )
+        cf = premise(disjunct, finding_cf)
         if cf > best_cf:
             best, best_cf = disjunct, cf
     return best, best_cf
@@ -105,6 +95,24 @@ def _best_disjunct(
 
 def candidate_values(pack: Pack, question_id: str) -> list[str]:
     """Answers worth trying for a what-if: every choice, or the boundaries rules use."""
+    cached = pack._candidates.get(question_id)
+    if cached is None:
+        cached = pack._candidates[question_id] = _candidate_values(pack, question_id)
+    return cached
+
+
+def _candidate_slot_values(pack: Pack, question_id: str) -> list[Any]:
+    """The candidates as the evaluators read them (normalised once per pack)."""
+    key = f"slot:{question_id}"
+    cached = pack._candidates.get(key)
+    if cached is None:
+        question = pack.questions[question_id]
+        values = [slot_value(question, v) for v in candidate_values(pack, question_id)]
+        cached = pack._candidates[key] = values
+    return cached
+
+
+def _candidate_values(pack: Pack, question_id: str) -> list[str]:
     question = pack.questions[question_id]
     if question.kind == "yesno":
         return ["yes", "no"]
@@ -163,27 +171,21 @@ def askable(pack: Pack, case: Case, inputs: dict[str, Any]) -> list[str]:
     return out
 
 
-def rank_questions(
-    pack: Pack, backend: Backend, case: Case, now: Outcome
-) -> list[tuple[str, float]]:
-    """Unanswered questions that could change the outcome, most useful first."""
+def rank_questions(pack: Pack, case: Case, now: Outcome) -> list[tuple[str, float]]:
+    """Unanswered questions that could change the outcome, most useful first.
+
+    A question's score is the largest change any of its candidate answers would
+    make: the causes' certainties moved, plus one for each status that flips.
+    """
+    whatif = WhatIf(pack, now)
     scored = []
-    order = {q.id: i for i, q in enumerate(pack.model.questions)}
     for question_id in askable(pack, case, now.inputs):
+        slot = f"answer:{question_id}"
         best = 0.0
-        for value in candidate_values(pack, question_id):
-            after = run(pack, backend, with_answer(case, question_id, value))
-            best = max(best, _change(pack, now, after))
+        for value in _candidate_slot_values(pack, question_id):
+            best = max(best, whatif.change(slot, value))
         if best > 1e-9:
             scored.append((question_id, best))
+    order = pack.question_order
     scored.sort(key=lambda item: (-round(item[1], 9), order[item[0]]))
     return scored
-
-
-def _change(pack: Pack, before: Outcome, after: Outcome) -> float:
-    score = 0.0
-    for cause in pack.causes:
-        score += abs(after.certainty.get(cause, 0.0) - before.certainty.get(cause, 0.0))
-        if after.status(cause, pack) != before.status(cause, pack):
-            score += 1.0
-    return score

@@ -8,6 +8,7 @@ conditions are data that the compiler translates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata, resources
 from pathlib import Path
 from types import ModuleType
@@ -76,6 +77,12 @@ class Pack:
     compiled: CompiledPack
     articles: ArticleLibrary
     _conditions: dict[int, Tree] = field(default_factory=dict, repr=False)
+    _candidates: dict[str, list[Any]] = field(default_factory=dict, repr=False)  # what-if answers
+
+    @cached_property
+    def question_order(self) -> dict[str, int]:
+        """Each question's position in the pack: the tie-break when ranking."""
+        return {q.id: i for i, q in enumerate(self.model.questions)}
 
     @property
     def thresholds(self) -> Thresholds:
