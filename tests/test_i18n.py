@@ -26,10 +26,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from rich.console import Console
-from textual.widgets import Footer, Input, OptionList, Select, TabbedContent
+from textual.command import CommandList
+from textual.widgets import Button, Footer, Input, OptionList, Select, TabbedContent
 
 from kbassist.tui import i18n
 from kbassist.tui.app import TABS, KbassistApp
+from kbassist.tui.dialogs import Palette
 from kbassist.tui.textual_strings import TEXTUAL_STRINGS
 
 from .conftest import REPO, SAMPLES
@@ -186,7 +188,7 @@ async def test_f6_turns_the_footer_and_the_tabs_into_french():
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         before = footer_labels(app)
-        assert ("f2", "Files") in before
+        assert ("f5", "Back") in before
         shown_english = {label for _key, label in before}
 
         await pilot.press("f6")
@@ -198,16 +200,27 @@ async def test_f6_turns_the_footer_and_the_tabs_into_french():
             expected = "English" if source == "Français" else fr.gettext(source)
             assert label == expected, key
         assert {label for _key, label in after} & shown_english == set()
-        assert ("f2", "Fichiers") in after and ("ctrl+p", "Commandes") in after
+        assert ("f5", "Retour") in after and ("ctrl+p", "Commandes") in after
 
         tabs = app.query_one("#tabs", TabbedContent)
         labels = [str(tabs.get_tab(tab_id).label) for tab_id in TABS]
-        assert labels == ["Questions", "Fichiers", "Sondes", "Résultats"]
+        assert labels == ["F1 Questions", "F2 Fichiers", "F3 Sondes", "F4 Résultats"]
         assert untranslated_bindings(app) == []
 
         await pilot.press("f6")  # and back
         await settle(pilot)
         assert footer_labels(app) == before
+
+
+@pilot_test
+async def test_a_palette_search_that_matches_nothing_says_so_in_french():
+    app = KbassistApp(lang="fr")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"zzzz")
+        await pilot.pause(Palette._NO_MATCHES_COUNTDOWN + 0.3)
+        options = app.screen.query_one(CommandList).options
+        assert [str(o.prompt.renderable) for o in options] == ["Aucune commande trouvée"]
 
 
 @pilot_test
@@ -231,7 +244,7 @@ async def test_every_binding_offered_anywhere_is_in_french(monkeypatch):
         await pilot.press(*"3.6.3", "enter")
         await settle(pilot)
         check("a yes/no question")
-        assert ("y", "Oui") in footer_labels(app)
+        assert str(app.query_one("#answer-yes", Button).label) == "Oui (y)"
         app.query_one("#answered", OptionList).focus()
         await settle(pilot)
         check("the answers so far")

@@ -11,11 +11,23 @@ import asyncio
 import functools
 import json
 from collections.abc import Callable, Coroutine
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, OptionList, Select, Static, TabbedContent
+from textual.widgets import (
+    Button,
+    Footer,
+    Input,
+    OptionList,
+    Select,
+    Static,
+    Tab,
+    TabbedContent,
+    Tabs,
+)
+from textual.widgets._footer import FooterKey
 
 from kbassist.session import Session
 from kbassist.tui.app import KbassistApp
@@ -306,3 +318,28 @@ async def test_the_article_opens_from_the_results_by_button_and_by_key():
         await pilot.pause()
         assert type(app.screen).__name__ == "ArticleScreen"
         assert app.screen.query_one("Markdown").source == article
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pilot_test
+async def test_at_80_columns_every_key_and_tab_is_on_screen(lang: str):
+    """The footer does not wrap: at 80x24 each key it offers, and each tab, must fit."""
+    app = KbassistApp(lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await interview(pilot, app, dict(INTERVIEWS[0][1]))  # the results then offer more keys
+        for tab_key in ("f1", "f2", "f3", "f4"):
+            await pilot.press(tab_key)
+            await settle(pilot, app)
+            footer = app.screen.query_one(Footer)
+            keys = list(footer.query(FooterKey))
+            assert {k.key for k in keys} >= {"f5", "f6", "ctrl+p", "ctrl+q"}, tab_key
+            assert [k.key for k in keys if k.region.right > 80] == [], tab_key
+            overlapping = [
+                (a.key, b.key) for a, b in combinations(keys, 2) if a.region.overlaps(b.region)
+            ]
+            assert overlapping == [], tab_key
+            tabs = app.query_one("#tabs", TabbedContent)
+            strip = tabs.query_one(Tabs).region
+            assert [t.id for t in tabs.query(Tab) if t.region.right > strip.right] == []
+        assert "a" in {k.key for k in keys}  # the article key, on the results tab

@@ -15,8 +15,8 @@ from typing import ClassVar
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
-from textual.command import CommandPalette
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
@@ -25,7 +25,7 @@ from ..api import Diagnoser
 from ..probes.base import ProbeResult
 from ..session import FileEntry, Session
 from . import i18n
-from .dialogs import ArticleScreen, PathPrompt
+from .dialogs import ArticleScreen, Palette, PathPrompt
 from .evidence import EvidencePanel
 from .i18n import N_, _
 from .interview import InterviewPanel
@@ -39,6 +39,14 @@ TABS = {
     "probes": (N_("Probes"), ProbePanel),
     "results": (N_("Results"), ResultsPanel),
 }
+TAB_KEYS = dict(zip(TABS, ("F1", "F2", "F3", "F4"), strict=True))
+
+
+def tab_label(tab_id: str) -> Content:
+    """A tab's name with its key in front (the footer has no room for them at 80 columns)."""
+    return Content.assemble((TAB_KEYS[tab_id], "bold"), " ", _(TABS[tab_id][0]))
+
+
 OTHER_LANGUAGE = {"en": "fr", "fr": "en"}
 
 
@@ -75,17 +83,20 @@ class KbassistApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "kbassist"
     # Function keys work even while typing in a field; the letters are quicker elsewhere.
+    # The footer must fit 80 columns in French: the tab keys are on the tabs, and
+    # the theme and export are in the command palette (and the Keys panel).
     BINDINGS: ClassVar = [
-        Binding("f1", "show('interview')", N_("Interview")),
-        Binding("f2", "show('evidence')", N_("Files")),
-        Binding("f3", "show('probes')", N_("Probes")),
-        Binding("f4", "show('results')", N_("Results")),
+        Binding("f1", "show('interview')", N_("Interview"), show=False),
+        Binding("f2", "show('evidence')", N_("Files"), show=False),
+        Binding("f3", "show('probes')", N_("Probes"), show=False),
+        Binding("f4", "show('results')", N_("Results"), show=False),
         Binding("f5", "back", N_("Back")),
         Binding("f6", "switch_language", N_("Français")),
-        Binding("f7", "toggle_theme", N_("Theme"), show=False),  # in the palette too
+        Binding("f7", "toggle_theme", N_("Theme"), show=False),
         Binding("ctrl+s", "save", N_("Save")),
-        Binding("f8", "export", N_("Export")),
-        Binding("ctrl+p", "command_palette", N_("Commands"), priority=True),
+        Binding("f8", "export", N_("Export"), show=False),
+        # Textual's footer shows this key on its own, at its right edge.
+        Binding("ctrl+p", "command_palette", N_("Commands"), priority=True, show=False),
         Binding("ctrl+q", "quit", N_("Quit")),
     ] + [
         Binding(letter, action, N_(description), show=False)
@@ -123,8 +134,8 @@ class KbassistApp(App[None]):
         yield Header()
         with Horizontal(id="main"):
             with TabbedContent(initial="interview", id="tabs"):
-                for tab_id, (label, panel) in TABS.items():
-                    with TabPane(_(label), id=tab_id):
+                for tab_id, (_label, panel) in TABS.items():
+                    with TabPane(tab_label(tab_id), id=tab_id):
                         yield panel(id=f"{tab_id}-panel")
             yield CausesPanel(id="causes")
         yield Footer(compact=True)
@@ -143,8 +154,8 @@ class KbassistApp(App[None]):
         for panel in self.query("InterviewPanel"):
             translate_bindings(panel)
         tabs = self.query_one("#tabs", TabbedContent)
-        for tab_id, (label, _panel) in TABS.items():
-            tabs.get_tab(tab_id).label = _(label)
+        for tab_id in TABS:
+            tabs.get_tab(tab_id).label = tab_label(tab_id)
         for icon in self.query("HeaderIcon"):  # Textual's header: its icon opens the palette
             icon.tooltip = _("Open the command palette")
         self._translate_focus_chain()
@@ -310,10 +321,8 @@ class KbassistApp(App[None]):
         self.push_screen(PathPrompt(_("Export the ticket note (Markdown) to:"), default), export)
 
     def action_command_palette(self) -> None:
-        if not CommandPalette.is_open(self):
-            self.push_screen(
-                CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
-            )
+        if not Palette.is_open(self):
+            self.push_screen(Palette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         other = "Français" if self.session.lang == "en" else "English"

@@ -22,10 +22,11 @@ if TYPE_CHECKING:
 class InterviewPanel(Vertical):
     """The current question, its answer widget, and the answers given so far."""
 
+    # Not in the footer: the buttons carry their keys, and the footer needs the room.
     BINDINGS: ClassVar = [
-        Binding("y", "answer('yes')", N_("Yes")),
-        Binding("n", "answer('no')", N_("No")),
-        Binding("u", "answer('unknown')", N_("Don't know")),
+        Binding("y", "answer('yes')", N_("Yes"), show=False),
+        Binding("n", "answer('no')", N_("No"), show=False),
+        Binding("u", "answer('unknown')", N_("Don't know"), show=False),
     ]
 
     @property
