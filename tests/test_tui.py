@@ -20,6 +20,7 @@ from textual.widgets import (
     Button,
     Footer,
     Input,
+    Label,
     OptionList,
     Select,
     Static,
@@ -29,6 +30,7 @@ from textual.widgets import (
 )
 from textual.widgets._footer import FooterKey
 
+from kbassist.probes.udp import UdpListenProbe, UdpSendProbe
 from kbassist.session import Session
 from kbassist.tui.app import KbassistApp
 
@@ -89,6 +91,18 @@ async def interview(pilot, app: KbassistApp, script: dict[str, str], click=False
         asked.append(question_id)
         await answer(pilot, app, script.get(question_id, "unknown"), click=click)
     return asked
+
+
+async def probe_form(pilot, app: KbassistApp, kind: str) -> None:
+    """The Probes tab, with the form set to one kind of probe."""
+    await pilot.press("f3")
+    await settle(pilot, app)
+    app.query_one("#probe-kind", Select).value = kind
+    await settle(pilot, app)
+
+
+def probe_log(app: KbassistApp) -> list[str]:
+    return [str(line.render()) for line in app.query(".probe-line")]
 
 
 def concluded(app: KbassistApp) -> list[str]:
@@ -182,12 +196,75 @@ async def test_a_probe_against_a_local_smtp_server(smtpd):
         app.query_one("#probe-port", Input).value = str(port)
         await pilot.click("#probe-run")
         await settle(pilot, app)
-        log = [str(s.render()) for s in app.query(".probe-line")]
+        log = probe_log(app)
         assert log[0].startswith("… smtp")
         assert log[-1].startswith(f"✗ smtp {HOST}:{port}: fault found")
         assert "windows-smtp-dll-in-use" in concluded(app)
         report = app.session.report()
         assert {e.source for e in report.causes[0].evidence} == {"probe:smtp"}
+
+
+@pilot_test
+async def test_the_udp_pair_from_the_form_listen_here_and_send_there():
+    """udp-listen tells the agent what to run on the server; udp-send feeds a listener."""
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await probe_form(pilot, app, "udp-listen")
+        assert app.query_one("#probe-nonce", Input).display
+        assert app.query_one("#probe-timeout", Input).value == "60"
+        app.query_one("#probe-port", Input).value = "0"  # any free port
+        app.query_one("#probe-nonce", Input).value = "tui-pair-1"
+        await pilot.click("#probe-run")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            told = [line for line in probe_log(app) if "udp-send" in line]
+            if told:
+                break
+        command = told[0].split("run: ", 1)[1]
+        assert command.endswith("--nonce tui-pair-1")
+        port = int(command.split()[3].rsplit(":", 1)[1])
+        sent = await UdpSendProbe(HOST, port, count=2, nonce="tui-pair-1", timeout=2).run()
+        assert sent.status == "ok"
+        await settle(pilot, app)
+        log = probe_log(app)
+        assert log[-1].startswith("✔ udp-listen"), log
+        assert app.session.probes[-1].facts["udp.datagrams-received"] is True
+
+        # The other end: the form sends to a listener that this test runs.
+        listener = UdpListenProbe(0, timeout=5, bind=HOST, nonce="tui-pair-2")
+        listening = asyncio.ensure_future(listener.run())
+        await listener.listening.wait()
+        await probe_form(pilot, app, "udp-send")
+        app.query_one("#probe-host", Input).value = HOST
+        app.query_one("#probe-port", Input).value = str(listener.bound_port)
+        app.query_one("#probe-nonce", Input).value = "tui-pair-2"
+        await pilot.click("#probe-run")
+        received = await listening
+        await settle(pilot, app)
+        assert received.facts["udp.datagrams-received"] is True
+        assert received.details["received"] >= 1
+        assert probe_log(app)[-1].startswith("✔ udp-send")
+
+
+@pilot_test
+async def test_the_probe_form_keeps_what_was_typed_and_says_what_is_missing():
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await probe_form(pilot, app, "tcp")
+        assert app.query_one("#probe-port", Input).value == "135"
+        assert not app.query_one("#probe-nonce", Input).display
+        await pilot.click("#probe-run")
+        await settle(pilot, app)
+        assert str(app.query_one("#probe-error", Label).render()) == "the host is missing"
+        app.query_one("#probe-host", Input).value = "mail01.contoso.com"
+        await pilot.press("f1", "f3")  # the panel is recomposed when shown again
+        await settle(pilot, app)
+        app.refresh_panels()
+        await settle(pilot, app)
+        assert app.query_one("#probe-kind", Select).value == "tcp"
+        assert app.query_one("#probe-host", Input).value == "mail01.contoso.com"
 
 
 @pilot_test
@@ -209,7 +286,7 @@ async def test_a_running_probe_can_be_cancelled(serve):
         assert not app.query_one("#probe-cancel", Button).disabled
         await pilot.click("#probe-cancel")
         await settle(pilot, app)
-        log = [str(s.render()) for s in app.query(".probe-line")]
+        log = probe_log(app)
         assert log[-1].startswith(f"✗ smtp {HOST}:{server.port}: cancelled")
         assert app.session.probes == []  # a cancelled check is not evidence
 

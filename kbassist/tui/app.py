@@ -29,7 +29,7 @@ from .dialogs import ArticleScreen, Palette, PathPrompt
 from .evidence import EvidencePanel
 from .i18n import N_, _
 from .interview import InterviewPanel
-from .probes import ProbePanel
+from .probes import PROBE_FORM_DEFAULTS, ProbePanel
 from .results import ResultsPanel
 from .sidebar import CausesPanel
 
@@ -123,6 +123,7 @@ class KbassistApp(App[None]):
         self.browse_root = Path.cwd()
         self.probing = False
         self.probe_log: list[str] = []
+        self.probe_fields = dict(PROBE_FORM_DEFAULTS)  # kept when the panel is recomposed
         self.done_steps: dict[str, bool] = {}
         self.saved_to: Path | None = None
         self._stale: set[str] = set()  # tabs to recompose when next shown
