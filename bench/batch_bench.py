@@ -8,13 +8,21 @@ then times, side by side in one run (medians of --runs):
 * batch_jobs_N: the same with ``--jobs <cores>`` (worker processes),
 
 each a fresh process writing to /dev/null, process start-up included; and, over
-the same cases already read and normalised (no artifact reading, no report):
+the same cases already read and normalised (no artifact reading, no report),
+interleaved run by run:
 
 * raw_durable: ``DurableBackend.fire`` over every rule level, once per case,
-* raw_reference: the same with ``ReferenceBackend``.
+* raw_reference: the same with ``ReferenceBackend``,
+* raw_clips: the same with CLIPS through clipspy (bench/clips_backend.py), the
+  comparison issue 7 asks for; skipped, saying why, when clipspy is not installed.
 
-Prints cases/s, the jobs-N/jobs-1 speed-up and the batch overhead over the raw
-engine, as JSON.
+Before anything is timed, CLIPS must fire exactly the rules and disjuncts the
+reference evaluator fires on every case and level (and through the reasoner,
+what-ifs included for the bundled pack's test cases); otherwise the bench prints
+the first difference and exits 1, publishing no timing of wrong answers.
+
+Prints cases/s, the jobs-N/jobs-1 speed-up, the batch overhead over the raw
+engines and the engines' ratios, as JSON.
 
     .venv/bin/python bench/batch_bench.py [--cases 2000] [--runs 3] [--jobs N]
 """
@@ -31,9 +39,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "tests" / "data" / "samples"
+WHAT_IF_CASES = 200  # generated cases whose what-if questions the CLIPS gate also checks
 
 ANSWER_CHOICES = {
     "symptom": [
@@ -86,34 +96,79 @@ def time_cli(path: Path, jobs: int) -> float:
     return elapsed
 
 
-def time_raw(cases: list[dict], runs: int) -> dict[str, float]:
+def prepare_raw(cases: list[dict]) -> tuple[Any, list[Any], list[dict[str, Any]]]:
+    """The pack, the cases as the Diagnoser builds them, and their normalised inputs."""
     from kbassist.api import Diagnoser
     from kbassist.case import normalise
+
+    diagnoser = Diagnoser()
+    built = [diagnoser.case(answers=c["answers"], artifacts=c["artifacts"]) for c in cases]
+    return diagnoser, built, [normalise(case, diagnoser.pack) for case in built]
+
+
+def checked_clips_backend(diagnoser: Any, built: list[Any]) -> tuple[Any, int] | str:
+    """A CLIPS backend that agrees with the reference evaluator and how many fire calls
+    showed it; the reason why not when clipspy is missing. Exits on any disagreement."""
+    try:
+        import clips  # noqa: F401
+    except ImportError as exc:
+        return f"clipspy is not installed ({exc}); pip install -e '.[bench]'"
+    from clips_backend import ClipsBackend, Disagreement, check_agreement, pack_test_cases
+
+    pack = diagnoser.pack
+    backend = ClipsBackend(pack.compiled.slots, pack.compiled.rules)
+    try:
+        checked = check_agreement(pack, backend, built)
+        checked += check_agreement(
+            pack, backend, [*pack_test_cases(diagnoser), *built[:WHAT_IF_CASES]], what_ifs=True
+        )
+    except Disagreement as exc:
+        raise SystemExit(f"raw_clips: no timing of wrong answers: {exc}") from None
+    return backend, checked
+
+
+def time_raw(
+    pack: Any, inputs: list[dict[str, Any]], runs: int, extra: dict[str, Any]
+) -> dict[str, float]:
+    """Median seconds per backend for every case through every level, runs interleaved."""
     from kbassist.engine.durable_backend import DurableBackend
     from kbassist.engine.reference import ReferenceBackend
 
-    diagnoser = Diagnoser()
-    pack = diagnoser.pack
-    inputs = []
-    for spec in cases:
-        case = diagnoser.case(answers=spec["answers"], artifacts=spec["artifacts"])
-        inputs.append(normalise(case, pack))
+    backends = {
+        "raw_durable": DurableBackend(pack.compiled.slots, pack.compiled.rules),
+        "raw_reference": ReferenceBackend(),
+        **extra,
+    }
     levels = pack.compiled.levels
-    out = {}
-    for name, backend in (
-        ("raw_durable", DurableBackend(pack.compiled.slots, pack.compiled.rules)),
-        ("raw_reference", ReferenceBackend()),
-    ):
+    for backend in backends.values():
         for level in levels:  # register rulesets outside the timing
             backend.fire(level, inputs[0])
-        samples = []
-        for _ in range(runs):
+    samples: dict[str, list[float]] = {name: [] for name in backends}
+    for _ in range(runs):  # interleaved, so drift hits every engine alike
+        for name, backend in backends.items():
             start = time.perf_counter()
             for case_inputs in inputs:
                 for level in levels:
                     backend.fire(level, case_inputs)
-            samples.append(time.perf_counter() - start)
-        out[name] = statistics.median(samples)
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def ratios(timings: dict[str, float], jobs: int) -> dict[str, float]:
+    """The figures that count: each a quotient of two medians of seconds (> 1: slower)."""
+
+    def over(a: str, b: str, digits: int) -> float:
+        return round(timings[a] / timings[b], digits)
+
+    out = {
+        f"speedup_jobs_{jobs}_over_jobs_1": over("batch_jobs_1", f"batch_jobs_{jobs}", 2),
+        "batch_jobs_1_over_raw_durable": over("batch_jobs_1", "raw_durable", 1),
+        "raw_durable_over_raw_reference": over("raw_durable", "raw_reference", 2),
+    }
+    if "raw_clips" in timings:
+        out["batch_jobs_1_over_raw_clips"] = over("batch_jobs_1", "raw_clips", 1)
+        out["raw_clips_over_raw_durable"] = over("raw_clips", "raw_durable", 2)
+        out["raw_clips_over_raw_reference"] = over("raw_clips", "raw_reference", 2)
     return out
 
 
@@ -125,6 +180,15 @@ def main() -> None:
     args = parser.parse_args()
 
     cases = make_cases(args.cases)
+    diagnoser, built, inputs = prepare_raw(cases)
+    extra: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    clips = checked_clips_backend(diagnoser, built)  # the correctness gate, before any timing
+    if isinstance(clips, str):
+        skipped["raw_clips"] = clips
+        print(f"raw_clips skipped: {clips}", file=sys.stderr)
+    else:
+        extra["raw_clips"], checked = clips
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cases.jsonl"
         path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
@@ -135,30 +199,22 @@ def main() -> None:
     timings = {
         "batch_jobs_1": statistics.median(one),
         f"batch_jobs_{args.jobs}": statistics.median(many),
-        **time_raw(cases, args.runs),
+        **time_raw(diagnoser.pack, inputs, args.runs, extra),
     }
     n = args.cases
-    print(
-        json.dumps(
-            {
-                "cases": n,
-                "runs": args.runs,
-                "cores": os.cpu_count(),
-                "seconds": {k: round(v, 3) for k, v in timings.items()},
-                "cases_per_s": {k: round(n / v, 1) for k, v in timings.items()},
-                f"speedup_jobs_{args.jobs}_over_jobs_1": round(
-                    timings["batch_jobs_1"] / timings[f"batch_jobs_{args.jobs}"], 2
-                ),
-                "batch_jobs_1_over_raw_durable": round(
-                    timings["batch_jobs_1"] / timings["raw_durable"], 1
-                ),
-                "raw_durable_over_raw_reference": round(
-                    timings["raw_durable"] / timings["raw_reference"], 2
-                ),
-            },
-            indent=2,
-        )
-    )
+    report: dict[str, Any] = {
+        "cases": n,
+        "runs": args.runs,
+        "cores": os.cpu_count(),
+        "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "cases_per_s": {k: round(n / v, 1) for k, v in timings.items()},
+        **ratios(timings, args.jobs),
+    }
+    if extra:
+        report["clips_fire_calls_checked"] = checked
+    if skipped:
+        report["skipped"] = skipped
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
