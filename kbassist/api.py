@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .case import Case, Observation, set_answer
 from .engine.durable_backend import DurableBackend
@@ -20,9 +20,11 @@ from .engine.reference import ReferenceBackend
 from .errors import InputError, Problem
 from .evidence import read_artifact
 from .pack.loader import Pack, load_pack
-from .probes.base import ProbeResult
 from .report.build import build_report
 from .report.model import Report
+
+if TYPE_CHECKING:  # the probes package pulls in asyncio, which a plain diagnose never needs
+    from .probes.base import ProbeResult
 
 LANGUAGES = ("en", "fr")
 

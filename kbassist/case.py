@@ -14,7 +14,6 @@ from .errors import InputError, Problem
 from .pack.loader import Pack
 from .pack.model import Question
 from .values import VersionError, clamp_int, clean_text, parse_version
-from .yamlsource import load_yaml
 
 UNKNOWN = "unknown"
 _YES = {"yes", "y", "true"}
@@ -96,6 +95,8 @@ def set_answer(case: Case, pack: Pack, question_id: str, raw: Any, where: Proble
 
 
 def read_answer_file(path: Path, case: Case, pack: Pack) -> None:
+    from .yamlsource import load_yaml  # PyYAML is imported only when there is YAML to read
+
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")

@@ -171,7 +171,6 @@ def diagnose(
     from .api import Diagnoser
     from .case import read_answer_file, read_answer_option
     from .cli_probe import diagnose_probes
-    from .probes.runner import run_probes
     from .report.render import to_markdown, to_text
 
     probes = diagnose_probes(
@@ -187,8 +186,11 @@ def diagnose(
     # A bad file does not waste the good ones: report on what could be read,
     # name each bad file on stderr, and exit 2.
     problems = diagnoser.add_artifacts(case, artifacts)
-    # A probe that cannot reach its target is a finding in the report, not an error.
-    diagnoser.add_probe_results(case, run_probes(probes))
+    if probes:  # the runner (and asyncio) is imported only when there is a probe to run
+        from .probes.runner import run_probes
+
+        # A probe that cannot reach its target is a finding in the report, not an error.
+        diagnoser.add_probe_results(case, run_probes(probes))
     report = diagnoser.diagnose(case, lang=lang)
     if fmt == "json":
         click.echo(report.to_json())

@@ -213,26 +213,35 @@ def diagnose_probes(
     local_registry: bool,
     timeout: float,
 ) -> list[Probe]:
-    """The probes that `diagnose` options ask for, checked before anything runs."""
-    from .probes.registry import RegistryProbe
-    from .probes.smtp import SmtpProbe
-    from .probes.tcp import TcpProbe
-    from .probes.udp import UdpListenProbe, UdpRefusedProbe
+    """The probes that `diagnose` options ask for, checked before anything runs.
 
+    Each probe module is imported only when its option is given: they pull in
+    asyncio and sockets, which a diagnose from files alone does not need.
+    """
     probes: list[Probe] = []
     if smtp_host:
+        from .probes.smtp import SmtpProbe
+
         host, port = target(smtp_host, "--smtp-host", 25)
         probes.append(_checked(SmtpProbe, host, port, timeout=timeout))
     for text in tcp_targets:
+        from .probes.tcp import TcpProbe
+
         host, port = target(text, "--tcp")
         probes.append(_checked(TcpProbe, host, port, timeout=timeout))
     for text in udp_refused_targets:
+        from .probes.udp import UdpRefusedProbe
+
         host, port = target(text, "--udp-refused")
         probes.append(_checked(UdpRefusedProbe, host, port, timeout=timeout))
     if udp_listen_port is not None:
+        from .probes.udp import UdpListenProbe
+
         probes.append(
             _checked(UdpListenProbe, udp_listen_port, timeout=timeout, on_listening=_tell_sender)
         )
     if local_registry:
+        from .probes.registry import RegistryProbe
+
         probes.append(RegistryProbe(timeout=timeout))
     return probes

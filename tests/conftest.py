@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,22 @@ from .servers import serve, smtpd  # noqa: F401  (loopback servers, shared fixtu
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SAMPLES = REPO / "tests" / "data" / "samples"  # a copy of shared/samples, so CI has them
+
+_CACHE_DIR = tempfile.mkdtemp(prefix="kbassist-test-cache-")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One pack cache for the session, never the user's: set before any test module loads a pack.
+
+    Subprocesses inherit it. Most loads then come from the cache, so the
+    whole suite also checks that a cached pack behaves like a fresh one.
+    """
+    os.environ["KBASSIST_CACHE_DIR"] = _CACHE_DIR
+    os.environ.pop("KBASSIST_NO_CACHE", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,8 @@
-"""The wheel carries the bundled pack and articles; the core never imports textual."""
+"""The wheel carries the bundled pack and articles; the core never imports textual.
+
+A command line imports only what its command needs: a ticket hook pays for
+every import on every ``kbassist diagnose``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,44 @@ import sys
 import zipfile
 from pathlib import Path
 
-from .conftest import REPO
+from .conftest import REPO, SAMPLES
+
+# Runs the command line given as arguments, then names the top-level packages it imported.
+_IMPORTED_BY_CLI = (
+    "import sys\n"
+    "from kbassist.cli import main\n"
+    "try:\n"
+    "    main(sys.argv[1:])\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n"
+)
+
+
+def imported_by_cli(*args: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORTED_BY_CLI, *args], capture_output=True, text=True, check=True
+    )
+    return set(proc.stderr.splitlines()[-1].split())
+
+
+def test_help_imports_no_engine_model_or_ui():
+    imported = imported_by_cli("--help")
+    assert "click" in imported
+    for heavy in ("pydantic", "durable", "yaml", "markdown_it", "asyncio", "textual"):
+        assert heavy not in imported, heavy
+
+
+def test_diagnose_from_a_file_imports_no_ui_probe_or_parser():
+    args = ("diagnose", str(SAMPLES / "winsock-orphan-transport.reg"), "--format", "json")
+    first = imported_by_cli(*args)  # fills the session's pack cache if nothing did yet
+    assert {"pydantic", "durable"} <= first
+    assert not first & {"textual", "asyncio"}
+    # With the pack from the cache, neither its YAML nor its articles are parsed.
+    imported = imported_by_cli(*args)
+    assert {"pydantic", "durable"} <= imported
+    for needless in ("textual", "asyncio", "yaml", "markdown_it"):
+        assert needless not in imported, needless
 
 
 def test_core_does_not_import_textual():

@@ -8,18 +8,29 @@ section's steps are the items of its ordered list, in order.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from ..errors import Problem
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
 _ANCHOR = re.compile(r"\s*\{#([a-z0-9][a-z0-9-]*)\}\s*$")
-_md = MarkdownIt("commonmark")
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    # Imported on first parse: a pack from the cache comes with the articles
+    # its report needs already parsed, so a diagnose need not load markdown-it.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark")
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,8 @@ def _steps(tokens: list[Token]) -> tuple[str, ...]:
 
 
 def parse_article(text: str, path: Path) -> Article:
+    import yaml  # deferred with markdown-it (see _markdown)
+
     file = str(path)
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
@@ -129,7 +142,7 @@ def parse_article(text: str, path: Path) -> Article:
             raise ArticleError(Problem(file, f"front matter lacks '{key}'", 2))
     body_offset = end + 1
     body = "\n".join(lines[body_offset:])
-    tokens = _md.parse(body)
+    tokens = _markdown().parse(body)
     article = Article(
         id=meta["id"],
         language=meta["language"],
@@ -171,9 +184,15 @@ def parse_article(text: str, path: Path) -> Article:
 class ArticleLibrary:
     """Articles by id and language, read lazily from one or more directories."""
 
-    def __init__(self, roots: list[Path]):
+    def __init__(self, roots: list[Path], parsed: Mapping[tuple[str, str], Article] | None = None):
+        """``parsed``: articles already read (from the pack cache), as :attr:`parsed` gave them."""
         self.roots = roots
-        self._cache: dict[tuple[str, str], Article] = {}
+        self._cache: dict[tuple[str, str], Article] = dict(parsed or {})
+
+    @property
+    def parsed(self) -> dict[tuple[str, str], Article]:
+        """The articles read so far, by (id, language asked for)."""
+        return dict(self._cache)
 
     def path(self, article_id: str, lang: str) -> Path | None:
         for root in self.roots:

@@ -12,16 +12,19 @@ from functools import cached_property
 from importlib import metadata, resources
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from ..engine.compiler import CompiledPack, Compiler, Slot, Tree, compile_rules
 from ..errors import PackError, Problem
 from ..knowledge.articles import ArticleError, ArticleLibrary
-from ..yamlsource import Located, load_yaml
+from . import cache
 from .checks import check_pack
 from .model import Cause, FactDecl, Finding, PackModel, Question, Thresholds
+
+if TYPE_CHECKING:
+    from ..yamlsource import Located
 
 PACK_FILE = "pack.yaml"
 # Installed packs: a distribution declares, in its pyproject.toml,
@@ -109,14 +112,21 @@ def _format_error(located: Located, error: dict[str, Any]) -> Problem:
     return located.problem(loc, f"{readable}: {message}" if readable else message)
 
 
-def _read(directory: Path) -> tuple[Located, PackModel | None]:
+def _read_text(directory: Path) -> str:
     file = directory / PACK_FILE
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PackError(Problem(str(directory), f"no {PACK_FILE} in this directory")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(Problem(str(file), f"cannot read: {exc}")) from None
+
+
+def _parse(directory: Path, text: str) -> tuple[Located, PackModel | None]:
+    # Deferred: a pack that comes from the cache needs no PyYAML.
+    from ..yamlsource import load_yaml
+
+    file = directory / PACK_FILE
     located = load_yaml(text, str(file))
     if located.problems:
         return located, None
@@ -168,14 +178,25 @@ def _merge(models: list[tuple[Located, PackModel]]) -> tuple[PackModel, list[Pro
 
 
 def load_pack(directories: list[Path] | None = None) -> Pack:
-    """Load, check and compile packs; raises :class:`PackError` listing every problem."""
+    """Load, check and compile packs; raises :class:`PackError` listing every problem.
+
+    A pack loaded cleanly before, whose files have not changed since, comes
+    from the cache (:mod:`.cache`) instead of being parsed and checked again.
+    """
     if directories:
         dirs = [Path(d) for d in directories]
     else:
         dirs = bundled_pack_dirs() + installed_pack_dirs()
     if not dirs:
         raise PackError(Problem(str(data_root() / "rules"), "no rule pack found"))
-    loaded = [_read(d) for d in dirs]
+    texts = [_read_text(d) for d in dirs]
+    cached = cache.load(dirs, texts)
+    if cached is not None:
+        compiled, compile_problems = compile_rules(cached.model, _slots(cached.model))
+        if not compile_problems:  # always so for an entry stored after a clean load
+            articles = ArticleLibrary(cached.article_roots, cached.articles)
+            return _pack(dirs, cached.model, compiled, articles)
+    loaded = [_parse(d, text) for d, text in zip(dirs, texts, strict=True)]
     problems = [p for located, _ in loaded for p in located.problems]
     if problems:
         raise PackError(problems)
@@ -194,6 +215,8 @@ def load_pack(directories: list[Path] | None = None) -> Pack:
             )
         article_roots.append(root)
     articles = ArticleLibrary(article_roots)
+    article_dirs = [m.pack.articles_dir for _, m in pairs]
+    before = cache.snapshot(dirs, texts, article_dirs)
     # Cross-checks report against the first file that defines each part; with
     # one pack (the usual case) that is exact.
     located = pairs[0][0]
@@ -204,6 +227,14 @@ def load_pack(directories: list[Path] | None = None) -> Pack:
         problems = [located.problem(path, msg) for path, msg in compile_problems]
     if problems:
         raise PackError(problems)
+    # The articles the checks parsed are kept too: the report needs some of them.
+    cache.store(dirs, texts, article_dirs, before, model, articles.parsed)
+    return _pack(dirs, model, compiled, articles)
+
+
+def _pack(
+    dirs: list[Path], model: PackModel, compiled: CompiledPack, articles: ArticleLibrary
+) -> Pack:
     return Pack(
         model=model,
         files=[str(d / PACK_FILE) for d in dirs],
