@@ -272,11 +272,11 @@ def check_agreement(pack: Any, backend: Any, cases: Iterable[Any], what_ifs: boo
     """Raise Disagreement unless ``backend`` fires as the reference on ``cases``; count the calls.
 
     Per case: every level on the case's own inputs (what the bench times), the
-    reasoner's run (findings fed to later levels) and, with ``what_ifs``, every
-    what-if answer that ranking the next questions tries.
+    reasoner's run (findings fed to later levels) and, with ``what_ifs``, a full
+    run for every what-if answer that ranking the next questions tries.
     """
-    from kbassist.case import normalise
-    from kbassist.engine.reasoner import rank_questions, run
+    from kbassist.case import normalise, with_answer
+    from kbassist.engine.reasoner import askable, candidate_values, run
 
     checked = CheckedBackend(backend)
     for case in cases:
@@ -285,7 +285,9 @@ def check_agreement(pack: Any, backend: Any, cases: Iterable[Any], what_ifs: boo
             checked.fire(level, inputs)
         outcome = run(pack, checked, case)
         if what_ifs:
-            rank_questions(pack, checked, case, outcome)
+            for question in askable(pack, case, outcome.inputs):
+                for value in candidate_values(pack, question):
+                    run(pack, checked, with_answer(case, question, value))
     return checked.calls
 
 
