@@ -14,7 +14,12 @@ interleaved run by run:
 * raw_durable: ``DurableBackend.fire`` over every rule level, once per case,
 * raw_reference: the same with ``ReferenceBackend``,
 * raw_clips: the same with CLIPS through clipspy (bench/clips_backend.py), the
-  comparison issue 7 asks for; skipped, saying why, when clipspy is not installed.
+  comparison issue 7 asks for; skipped, saying why, when clipspy is not installed;
+
+and, over the same cases with their files already read:
+
+* in_process: ``Diagnoser.diagnose(case).to_json()``, i.e. the engine run plus
+  kbassist's reasoning, question ranking and report: the kbassist layer's cost.
 
 Before anything is timed, CLIPS must fire exactly the rules and disjuncts the
 reference evaluator fires on every case and level (and through the reasoner,
@@ -154,6 +159,20 @@ def time_raw(
     return {name: statistics.median(times) for name, times in samples.items()}
 
 
+def time_in_process(diagnoser: Any, built: list[Any], runs: int) -> float:
+    """Median seconds for kbassist's own work on the same cases, files already read:
+    the engine run plus reasoning, question ranking and the JSON report."""
+    for case in built[:50]:
+        diagnoser.diagnose(case).to_json()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for case in built:
+            diagnoser.diagnose(case).to_json()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
 def ratios(timings: dict[str, float], jobs: int) -> dict[str, float]:
     """The figures that count: each a quotient of two medians of seconds (> 1: slower)."""
 
@@ -163,6 +182,7 @@ def ratios(timings: dict[str, float], jobs: int) -> dict[str, float]:
     out = {
         f"speedup_jobs_{jobs}_over_jobs_1": over("batch_jobs_1", f"batch_jobs_{jobs}", 2),
         "batch_jobs_1_over_raw_durable": over("batch_jobs_1", "raw_durable", 1),
+        "in_process_over_raw_durable": over("in_process", "raw_durable", 2),
         "raw_durable_over_raw_reference": over("raw_durable", "raw_reference", 2),
     }
     if "raw_clips" in timings:
@@ -200,6 +220,7 @@ def main() -> None:
         "batch_jobs_1": statistics.median(one),
         f"batch_jobs_{args.jobs}": statistics.median(many),
         **time_raw(diagnoser.pack, inputs, args.runs, extra),
+        "in_process": time_in_process(diagnoser, built, args.runs),
     }
     n = args.cases
     report: dict[str, Any] = {

@@ -74,8 +74,12 @@ def targets(results: dict) -> list[str]:
         row("diagnose cold start with one artifact < 0.4 s", f"{diagnose} s", diagnose < 0.4)
     batch = results.get("batch_bench")
     if batch:
+        # Per case, files already read: the engine run plus reasoning, ranking, report.
+        over = batch["in_process_over_raw_durable"]
+        row("kbassist per case over the raw engine < 1.25x", f"{over:.2f}x", over < 1.25)
+        # The same for the whole batch command: start-up, reading files, JSON in and out.
         over = batch["batch_jobs_1_over_raw_durable"]
-        row("batch overhead over the raw engine < 25 %", f"{over:.1f}x the raw engine", over < 1.25)
+        row("whole batch run over the raw engine < 1.25x", f"{over:.1f}x", over < 1.25)
         # Issue 7: kbassist's whole batch (one core) against CLIPS running the same rules.
         clips = batch.get("batch_jobs_1_over_raw_clips")
         if clips is None:
