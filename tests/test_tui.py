@@ -420,3 +420,31 @@ async def test_at_80_columns_every_key_and_tab_is_on_screen(lang: str):
             strip = tabs.query_one(Tabs).region
             assert [t.id for t in tabs.query(Tab) if t.region.right > strip.right] == []
         assert "a" in {k.key for k in keys}  # the article key, on the results tab
+
+
+@pilot_test
+async def test_a_yes_no_question_after_another_reuses_the_widgets_on_screen():
+    """The common step of an interview updates texts in place rather than remounting."""
+    app = KbassistApp()
+    script = dict(INTERVIEWS[2][1])  # several yes/no questions in a row
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        reused = 0
+        while (question_id := app.asking()) is not None:
+            pack = app.session.diagnoser.pack
+            button = app.query("#answer-yes").first() if app.query("#answer-yes") else None
+            await answer(pilot, app, script.get(question_id, "unknown"))
+            following = app.asking()
+            if button is None or following is None or pack.questions[following].kind != "yesno":
+                continue
+            shown = str(app.query_one("#question-text", Static).render())
+            assert shown == pack.questions[following].text.en
+            answered = app.query_one("#answered", OptionList)
+            assert answered.option_count == len(app.session.answers)
+            assert app.query_one("#answer-yes") is button
+            assert app.focused is button
+            help_text = app.query_one("#question-help", Static)
+            assert help_text.display == bool(pack.questions[following].help)
+            reused += 1
+        assert reused >= 1
+        assert "udp-notifications-blocked" in concluded(app)

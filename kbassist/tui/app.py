@@ -176,16 +176,24 @@ class KbassistApp(App[None]):
         if any([translate_bindings(each) for each in start.ancestors_with_self]):
             self.refresh_bindings()
 
-    def refresh_panels(self) -> None:
-        """Recompose every panel from the session, then put the focus back where it works."""
-        self.run_worker(self._recompose_panels(), exclusive=True, group="refresh")
+    def refresh_panels(self, rebuild: bool = False) -> None:
+        """Bring the panels up to date with the session, then put the focus back where it works.
 
-    async def _recompose_panels(self) -> None:
+        The interview and the causes update their widgets in place when they can;
+        ``rebuild`` recomposes them anyway (e.g. every label changes language).
+        """
+        self.run_worker(self._recompose_panels(rebuild), exclusive=True, group="refresh")
+
+    async def _recompose_panels(self, rebuild: bool) -> None:
         # Only what is on screen now; hidden tabs are recomposed when shown.
         active = self.current_tab
         self._stale = set(TABS) - {active}
-        await self.query_one(f"#{active}-panel").recompose()
-        await self.query_one("#causes").recompose()
+        panel = self.query_one(f"#{active}-panel")
+        if rebuild or not (isinstance(panel, InterviewPanel) and panel.update_in_place()):
+            await panel.recompose()
+        causes = self.query_one("#causes", CausesPanel)
+        if rebuild or not causes.update_in_place():
+            await causes.recompose()
         if any([translate_bindings(panel) for panel in self.query(InterviewPanel)]):
             self.refresh_bindings()  # the footer rebuilds itself: only when labels changed
         self._focus_tab(active)
@@ -271,7 +279,7 @@ class KbassistApp(App[None]):
         self.session.set_language(lang)
         i18n.set_language(lang)
         self._apply_language()
-        self.refresh_panels()
+        self.refresh_panels(rebuild=True)
         self.notify(_("Language: English") if lang == "en" else _("Language: French"))
 
     def action_help_quit(self) -> None:

@@ -33,9 +33,12 @@ class InterviewPanel(Vertical):
     def kb(self) -> KbassistApp:
         return cast("KbassistApp", self.app)
 
+    shape: str | None = None  # the kind of question on screen, unless it is being changed
+
     def compose(self) -> ComposeResult:
         session = self.kb.session
         question_id = self.kb.asking()
+        self.shape = None
         if question_id is None:
             yield Static(
                 _("No answer can change the result now: see the results (r)."), id="no-question"
@@ -43,11 +46,14 @@ class InterviewPanel(Vertical):
         else:
             view = question_view(session, question_id)
             yield Static(Content(view.text), id="question-text")
-            if view.help:
-                yield Static(Content(view.help), id="question-help")
+            help_text = Static(Content(view.help or ""), id="question-help")
+            help_text.display = bool(view.help)  # kept, so the next question can fill it
+            yield help_text
             if view.current is not None or question_id in session.answers:
                 shown = answer_label(session, question_id, view.current)
                 yield Static(Content(_("Answer so far: {answer}").format(answer=shown)))
+            else:
+                self.shape = view.kind
             if view.kind == "yesno":
                 with Horizontal(id="yesno"):
                     yield Button(_("Yes") + " (y)", id="answer-yes", variant="success")
@@ -61,7 +67,14 @@ class InterviewPanel(Vertical):
                 hint = _("e.g. 3.6.3, or none") if view.kind == "version" else _("Type the answer")
                 yield Input(placeholder=hint + " - " + _("Enter to answer"), id="answer-text")
             yield Label("", id="answer-error")
-        answered = [
+        answered = self._answered()
+        if answered:
+            yield Label(_("Answers so far (Enter on one to change it):"), id="answered-title")
+            yield OptionList(*answered, id="answered")
+
+    def _answered(self) -> list[Option]:
+        session = self.kb.session
+        return [
             Option(
                 Content(
                     f"{question_view(session, qid).text} → {answer_label(session, qid, value)}"
@@ -70,9 +83,30 @@ class InterviewPanel(Vertical):
             )
             for qid, value in session.answers.items()
         ]
-        if answered:
-            yield Label(_("Answers so far (Enter on one to change it):"), id="answered-title")
-            yield OptionList(*answered, id="answered")
+
+    def update_in_place(self) -> bool:
+        """Show the next yes/no question in the widgets already on screen, after a yes/no one.
+
+        Most of an interview is yes/no questions in a row: changing three texts
+        is far cheaper than mounting the panel again, and the focus (so the
+        footer) stays put. Anything else is recomposed; False says so.
+        """
+        question_id = self.kb.asking()
+        if question_id is None or self.shape != "yesno":
+            return False
+        view = question_view(self.kb.session, question_id)
+        answered = self.query("#answered")
+        if view.kind != "yesno" or view.current is not None or not answered:
+            return False
+        self.query_one("#question-text", Static).update(Content(view.text))
+        help_text = self.query_one("#question-help", Static)
+        help_text.update(Content(view.help or ""))
+        help_text.display = bool(view.help)
+        self.query_one("#answer-error", Label).update("")
+        options = answered.first(OptionList)
+        options.clear_options()
+        options.add_options(self._answered())
+        return True
 
     def on_mount(self) -> None:
         tabs = self.app.query("#tabs")
