@@ -1,19 +1,24 @@
-"""The terminal UI's catalogs: complete, compiled, and what the agent sees in French.
+"""The catalog of the UI and the core's lines: complete, compiled, and what the agent sees.
 
 The catalog side reads the committed files and runs Babel's own extraction in
-memory (the same ``babel.cfg`` as ``make i18n``). The app side drives the UI
-under Textual's Pilot in French and checks every key binding it offers, in the
-footer and in the Keys panel, against the catalog: Textual's own widgets and
-screens included (``kbassist/tui/textual_strings.py``).
+memory (the same ``babel.cfg`` as ``make i18n``): the terminal UI's strings and
+the core's ``msg(...)`` templates (a file refused, a probe's result). The app
+side drives the UI under Textual's Pilot in French and checks every key binding
+it offers, in the footer and in the Keys panel, against the catalog: Textual's
+own widgets and screens included (``kbassist/tui/textual_strings.py``); and that
+the core's lines it shows are in French, and in English again after F6.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import gettext
 import io
 import re
 import string
+import subprocess
+import sys
 from collections.abc import Callable, Coroutine
 from functools import cache, wraps
 from pathlib import Path
@@ -22,13 +27,14 @@ from typing import Any
 import pytest
 from babel.messages import frontend
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from rich.console import Console
 from textual.command import CommandList
 from textual.widgets import Button, Footer, Input, OptionList, Select, TabbedContent
 
+from kbassist import i18n as core
 from kbassist.tui import i18n
 from kbassist.tui.app import TABS, KbassistApp
 from kbassist.tui.dialogs import Palette
@@ -36,7 +42,7 @@ from kbassist.tui.textual_strings import TEXTUAL_STRINGS
 
 from .conftest import REPO, SAMPLES
 
-LOCALE = REPO / "kbassist" / "tui" / "locale"
+LOCALE = REPO / "kbassist" / "locale"
 POT = LOCALE / "kbassist.pot"
 PO = LOCALE / "fr" / "LC_MESSAGES" / "kbassist.po"
 MO = LOCALE / "fr" / "LC_MESSAGES" / "kbassist.mo"
@@ -52,14 +58,12 @@ def read_catalog(path: Path) -> Catalog:
 
 @cache
 def extracted() -> frozenset[str]:
-    """The msgids Babel extracts from the code, as ``make i18n`` does (babel.cfg, ``N_``)."""
-    parse = getattr(frontend, "parse_mapping_cfg", None) or frontend.parse_mapping
+    """The msgids Babel extracts from the code, as ``make i18n`` does (babel.cfg's keywords)."""
     with (REPO / "babel.cfg").open(encoding="utf-8") as f:
-        method_map, options_map = parse(f)
-    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+        method_map, options_map = frontend.parse_mapping_cfg(f)
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        REPO, method_map, options_map, keywords=keywords
+        REPO, method_map, options_map
     ):
         assert isinstance(message, str), f"plural or context forms are not used: {message!r}"
         found.add(message)
@@ -71,9 +75,31 @@ def fr_catalog() -> gettext.GNUTranslations:
         return gettext.GNUTranslations(f)
 
 
-def test_the_extraction_covers_the_ui_and_textuals_strings():
+def core_templates() -> dict[str, list[str]]:
+    """Every ``msg(...)`` template in the core, read from the source (where -> template).
+
+    A template Babel cannot read (an f-string, a variable) is listed as such, so
+    it fails the test below instead of silently staying English."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((REPO / "kbassist").rglob("*.py")):
+        if "tui" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("msg", "Message"):
+                first = node.args[0] if node.args else None
+                literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+                template = first.value if literal else f"<not a literal: {ast.unparse(node)}>"
+                found.setdefault(template, []).append(f"{path.name}:{node.lineno}")
+    return found
+
+
+def test_the_extraction_covers_the_ui_textuals_strings_and_the_cores_lines():
     assert {"Interview", "Files", "Probes", "Results", "Answer so far: {answer}"} <= extracted()
     assert set(TEXTUAL_STRINGS) <= extracted()
+    templates = core_templates()
+    assert {"{place}: {line}"} <= set(templates)
+    missed = {t: where for t, where in templates.items() if t not in extracted()}
+    assert missed == {}, "a msg(...) template Babel does not extract stays English"
 
 
 def test_the_template_and_the_french_catalog_match_the_code():
@@ -94,8 +120,10 @@ def test_every_message_has_a_reviewed_french_translation():
     assert not catalog.fuzzy  # the header too: gettext tools skip a fuzzy header
 
 
-def fields(text: str) -> list[str]:
-    return sorted(name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name)
+def fields(text: str) -> list[tuple[str, str, str | None]]:
+    """The placeholders with their format spec and conversion: ``{seconds:g}``, ``{name!r}``."""
+    parsed = string.Formatter().parse(text)
+    return sorted((name, spec or "", conv) for _lit, name, spec, conv in parsed if name)
 
 
 MARKUP = re.compile(r"\[/?[a-z]+\]")  # Textual markup such as [b]...[/b] in notifications
@@ -104,7 +132,8 @@ MARKUP = re.compile(r"\[/?[a-z]+\]")  # Textual markup such as [b]...[/b] in not
 @pytest.mark.parametrize("message", [m for m in read_catalog(PO) if m.id], ids=lambda m: m.id)
 def test_placeholders_and_markup_are_kept(message):
     assert fields(message.string) == fields(message.id)
-    assert MARKUP.findall(message.string) == MARKUP.findall(message.id)
+    if any("/tui/" in path for path, _line in message.locations):  # the core's lines are text
+        assert MARKUP.findall(message.string) == MARKUP.findall(message.id)
 
 
 def test_the_compiled_catalog_is_up_to_date_with_the_po():
@@ -123,6 +152,32 @@ def test_the_runtime_finds_the_french_catalog():
         assert i18n._("") == ""  # never the catalog's header
     finally:
         i18n.set_language("en")
+
+
+# --- the core's lines: English as before, French on demand ------------------------------------
+
+
+def test_a_message_is_its_english_text_and_says_itself_in_french():
+    line = core.located("a.reg:3", core.msg("cancelled"))  # "cancelled" is a UI string too
+    assert line == str(line) == "a.reg:3: cancelled"
+    assert type(str(line)) is str
+    assert line.text("en") == str(line)
+    assert line.text("fr") == "a.reg:3 : annulée"
+    assert core.located("{0}.reg", "x").text("fr") == "{0}.reg : x"  # braces in a param
+    assert core.msg("not in the catalog {n}", n=1).text("fr") == "not in the catalog 1"
+
+
+def test_building_and_printing_messages_loads_no_catalog():
+    """The catalog is read on the first translation, not when the core is imported or a
+    line printed in English (the CLI never pays for it)."""
+    code = (
+        "import sys, kbassist.session, kbassist.probes.smtp, kbassist.probes.udp\n"
+        "from kbassist.i18n import msg, _catalogs\n"
+        "line = msg('no such file'); print(str(line), line.text('en'))\n"
+        "print(sorted(_catalogs), 'gettext' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["no such file no such file", "[] False"]
 
 
 # --- the running app, in French -----------------------------------------------------------

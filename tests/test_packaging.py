@@ -48,7 +48,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "kbassist/_data/rules/exchange/pack.yaml" in names
     assert "kbassist/_data/articles/fr/kb319572.md" in names
-    assert "kbassist/tui/locale/fr/LC_MESSAGES/kbassist.mo" in names  # the UI's French
+    assert "kbassist/locale/fr/LC_MESSAGES/kbassist.mo" in names  # the UI's and core's French
     target = tmp_path / "site"
     subprocess.run(
         [
