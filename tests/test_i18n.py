@@ -35,6 +35,8 @@ from textual.command import CommandList
 from textual.widgets import Button, Footer, Input, OptionList, Select, TabbedContent
 
 from kbassist import i18n as core
+from kbassist.errors import InputError, Problem
+from kbassist.evidence import read_artifact
 from kbassist.tui import i18n
 from kbassist.tui.app import TABS, KbassistApp
 from kbassist.tui.dialogs import Palette
@@ -97,7 +99,7 @@ def test_the_extraction_covers_the_ui_textuals_strings_and_the_cores_lines():
     assert {"Interview", "Files", "Probes", "Results", "Answer so far: {answer}"} <= extracted()
     assert set(TEXTUAL_STRINGS) <= extracted()
     templates = core_templates()
-    assert {"{place}: {line}"} <= set(templates)
+    assert {"{place}: {line}", "no such file"} <= set(templates)
     missed = {t: where for t, where in templates.items() if t not in extracted()}
     assert missed == {}, "a msg(...) template Babel does not extract stays English"
 
@@ -150,6 +152,7 @@ def test_the_runtime_finds_the_french_catalog():
     try:
         assert i18n._("Files") == "Fichiers"
         assert i18n._("") == ""  # never the catalog's header
+        assert i18n.tr(core.msg("no such file")) == "fichier introuvable"
     finally:
         i18n.set_language("en")
 
@@ -178,6 +181,65 @@ def test_building_and_printing_messages_loads_no_catalog():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["no such file no such file", "[] False"]
+
+
+def _refused(path) -> Problem:
+    with pytest.raises(InputError) as caught:
+        read_artifact(path)
+    (problem,) = caught.value.problems
+    return problem
+
+
+BAD_FILES = [
+    (
+        "cut.reg",
+        b'REGEDIT4\n[HKEY_CURRENT_USER\\X]\n"a"=hex:01,\\\n',
+        ":3: the file ends inside a value continued with '\\'",
+        ":3 : le fichier se termine au milieu d'une valeur prolongée par « \\ »",
+    ),
+    (
+        "notes.txt",
+        b"Hello, the mail is late again.\n",
+        ": unsupported artifact: not a registry export, event log, EnumProt output, "
+        "DPMon trace or SMTP transcript",
+        " : fichier non reconnu : ni une exportation du Registre, ni un journal d'événements, "
+        "ni une sortie d'EnumProt, ni une trace DPMon, ni une transcription SMTP",
+    ),
+    (
+        "bad-dword.reg",
+        b"REGEDIT4\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\11.0\\Outlook\\RPC]\n"
+        b'"Port"=dword:12345678z\n',
+        ":3: 'Port': dword '12345678z' is not 1 to 8 hex digits",
+        ":3 : 'Port' : le dword '12345678z' n'a pas de 1 à 8 chiffres hexadécimaux",
+    ),
+    (
+        "enumprot.txt",
+        b'Testing for "TCPIP Support"!\nCalling EnumProtocols() ...\nDumping available '
+        b"transports [2]\n0 - Protocol: MSAFD Tcpip [TCP/IP]\n",
+        ":4: ends before EnumProt reported SUCCEEDED or FAILED",
+        ":4 : se termine avant qu'EnumProt n'affiche SUCCEEDED ou FAILED",
+    ),
+    (
+        "events.csv",
+        b"Level,Date and Time,Source,Event ID,Task Category\n"
+        b"Error,1/2/2006 10:00,MSExchangeIS,ninety,None,text\n",
+        ":2: Event ID 'ninety' is not a number",
+        ":2 : l'ID d'événement 'ninety' n'est pas un nombre",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "english", "french"), BAD_FILES, ids=[name for name, *_ in BAD_FILES]
+)
+def test_a_refused_file_reads_as_before_in_english_and_in_french(
+    tmp_path, name, content, english, french
+):
+    path = tmp_path / name
+    path.write_bytes(content)
+    problem = _refused(path)
+    assert str(problem) == f"{path}{english}"  # the CLI's line, byte for byte as before
+    assert problem.text("fr") == f"{path}{french}"
 
 
 # --- the running app, in French -----------------------------------------------------------
@@ -386,3 +448,51 @@ async def test_textuals_own_notices_are_in_french():
         hint = ("Voulez-vous quitter ?", "Appuyez sur [b]ctrl+q[/b] pour quitter l'application")
         assert hint in notices
         assert app.query_one("HeaderIcon").tooltip == "Ouvrir la palette de commandes"
+
+
+def shown(app: KbassistApp, selector: str) -> list[str]:
+    return [str(widget.render()) for widget in app.query(selector)]
+
+
+@pilot_test
+async def test_refused_files_are_in_french_then_in_english(tmp_path):
+    """The core's lines in the Files tab follow F6 like the UI's own strings."""
+    files, english, french = [], [], []
+    for name, content, en, fr in BAD_FILES[:2]:  # a cut .reg, an unknown file
+        files.append(tmp_path / name)
+        files[-1].write_bytes(content)
+        english.append(f"✗ {files[-1]}{en}")
+        french.append(f"✗ {files[-1]}{fr}")
+    app = KbassistApp(lang="fr")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        for path in files:
+            field = app.query_one("#file-path", Input)
+            field.focus()
+            field.value = str(path)
+            await pilot.press("enter")
+            await settle(pilot)
+        assert shown(app, ".file") == french
+        assert [n.message for n in app._notifications][-1] == french[1].removeprefix("✗ ")
+
+        await pilot.press("f6")
+        await settle(pilot)
+        assert shown(app, ".file") == english
+
+
+@pilot_test
+async def test_an_answer_that_is_not_a_version_is_refused_in_french():
+    app = KbassistApp(lang="fr")
+    async with app.run_test(size=(100, 34)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # the first choice: new mail is late
+        await settle(pilot)
+        assert app.asking() == "cisco-vpn-version"
+        await pilot.press(*"trois", "enter")
+        await settle(pilot)
+        assert shown(app, "#answer-error") == [
+            "cisco-vpn-version : 'trois' n'est ni une version (par ex. 3.6.3) ni l'une des "
+            "valeurs : none, unknown"
+        ]

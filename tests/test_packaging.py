@@ -103,7 +103,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
         [
             sys.executable,
             "-c",
-            "from kbassist.tui import i18n; i18n.set_language('fr'); print(i18n._('Files'))",
+            "from kbassist.tui import i18n; i18n.set_language('fr'); print(i18n._('Files'))\n"
+            "from kbassist.i18n import msg; print(msg('no such file').text('fr'))",
         ],
         cwd=elsewhere,
         env=env,
@@ -111,4 +112,4 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
         text=True,
         check=True,
     )
-    assert french.stdout.strip() == "Fichiers"
+    assert french.stdout.splitlines() == ["Fichiers", "fichier introuvable"]
