@@ -15,6 +15,7 @@ import ast
 import asyncio
 import gettext
 import io
+import json
 import re
 import string
 import subprocess
@@ -37,12 +38,15 @@ from textual.widgets import Button, Footer, Input, OptionList, Select, TabbedCon
 from kbassist import i18n as core
 from kbassist.errors import InputError, Problem
 from kbassist.evidence import read_artifact
+from kbassist.probes.runner import run_probes
+from kbassist.probes.tcp import TcpProbe
 from kbassist.tui import i18n
 from kbassist.tui.app import TABS, KbassistApp
 from kbassist.tui.dialogs import Palette
 from kbassist.tui.textual_strings import TEXTUAL_STRINGS
 
 from .conftest import REPO, SAMPLES
+from .servers import HOST, free_port
 
 LOCALE = REPO / "kbassist" / "locale"
 POT = LOCALE / "kbassist.pot"
@@ -99,7 +103,7 @@ def test_the_extraction_covers_the_ui_textuals_strings_and_the_cores_lines():
     assert {"Interview", "Files", "Probes", "Results", "Answer so far: {answer}"} <= extracted()
     assert set(TEXTUAL_STRINGS) <= extracted()
     templates = core_templates()
-    assert {"{place}: {line}", "no such file"} <= set(templates)
+    assert {"{place}: {line}", "no such file", "connection refused"} <= set(templates)
     missed = {t: where for t, where in templates.items() if t not in extracted()}
     assert missed == {}, "a msg(...) template Babel does not extract stays English"
 
@@ -161,12 +165,14 @@ def test_the_runtime_finds_the_french_catalog():
 
 
 def test_a_message_is_its_english_text_and_says_itself_in_french():
-    line = core.located("a.reg:3", core.msg("cancelled"))  # "cancelled" is a UI string too
-    assert line == str(line) == "a.reg:3: cancelled"
+    reason = core.msg("connection refused")
+    line = core.located("mail01:25", core.msg("{reason}: dropped by a firewall?", reason=reason))
+    assert line == str(line) == "mail01:25: connection refused: dropped by a firewall?"
     assert type(str(line)) is str
     assert line.text("en") == str(line)
-    assert line.text("fr") == "a.reg:3 : annulée"
-    assert core.located("{0}.reg", "x").text("fr") == "{0}.reg : x"  # braces in a param
+    assert line.text("fr") == "mail01:25 : connexion refusée : bloqué par un pare-feu ?"
+    named = core.msg("{name!r} should hold a number", name="Port {0}")  # braces in a param
+    assert named.text("fr") == "'Port {0}' devrait contenir un nombre"
     assert core.msg("not in the catalog {n}", n=1).text("fr") == "not in the catalog 1"
 
 
@@ -240,6 +246,23 @@ def test_a_refused_file_reads_as_before_in_english_and_in_french(
     problem = _refused(path)
     assert str(problem) == f"{path}{english}"  # the CLI's line, byte for byte as before
     assert problem.text("fr") == f"{path}{french}"
+
+
+def test_a_missing_file_and_a_probe_say_it_in_french_but_json_stays_english(tmp_path, diagnoser):
+    missing = _refused(tmp_path / "gone.reg")
+    assert missing.text("fr") == f"{tmp_path / 'gone.reg'} : fichier introuvable"
+    port = free_port()
+    (result,) = run_probes([TcpProbe(HOST, port, timeout=2)])
+    english = f"{HOST}:{port}: connection refused: nothing listens on the port, or a firewall "
+    assert result.message == english + "rejects it"
+    assert result.text("fr") == (
+        f"{HOST}:{port} : connexion refusée : rien n'écoute sur ce port, ou un pare-feu la rejette"
+    )
+    assert type(result.to_dict("fr")["message"]) is str
+    case = diagnoser.case()
+    diagnoser.add_probe_results(case, [result])
+    report = json.loads(diagnoser.diagnose(case, lang="fr").to_json())
+    assert report["probes"][0]["message"] == english + "rejects it"  # the JSON contract
 
 
 # --- the running app, in French -----------------------------------------------------------
@@ -455,14 +478,16 @@ def shown(app: KbassistApp, selector: str) -> list[str]:
 
 
 @pilot_test
-async def test_refused_files_are_in_french_then_in_english(tmp_path):
-    """The core's lines in the Files tab follow F6 like the UI's own strings."""
+async def test_refused_files_and_a_refused_port_are_in_french_then_in_english(tmp_path):
+    """The core's lines in the Files and Probes tabs follow F6 like the UI's own strings."""
     files, english, french = [], [], []
     for name, content, en, fr in BAD_FILES[:2]:  # a cut .reg, an unknown file
         files.append(tmp_path / name)
         files[-1].write_bytes(content)
         english.append(f"✗ {files[-1]}{en}")
         french.append(f"✗ {files[-1]}{fr}")
+    port = free_port()
+    target = f"{HOST}:{port}"
     app = KbassistApp(lang="fr")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -477,7 +502,32 @@ async def test_refused_files_are_in_french_then_in_english(tmp_path):
         assert shown(app, ".file") == french
         assert [n.message for n in app._notifications][-1] == french[1].removeprefix("✗ ")
 
+        await pilot.press("f3")
+        await settle(pilot)
+        app.query_one("#probe-kind", Select).value = "tcp"
+        await pilot.pause()  # the kind's default port is filled in first
+        host = app.query_one("#probe-host", Input)
+        host.focus()
+        await pilot.press("enter")  # no host yet: the form says so
+        assert shown(app, "#probe-error") == ["hôte manquant"]
+        host.value = HOST
+        app.query_one("#probe-port", Input).value = str(port)
+        await pilot.press("enter")
+        await asyncio.gather(*[w.wait() for w in app.workers if w.group == "probes"])
+        await settle(pilot)
+        log = {
+            "fr": f"… tcp {target} : vérification (jusqu'à 5 s)|✗ tcp {target} : problème "
+            f"trouvé — {target} : connexion refusée : rien n'écoute sur ce port, ou un pare-feu "
+            "la rejette",
+            "en": f"… tcp {target}: checking (up to 5 s)|✗ tcp {target}: fault found — "
+            f"{target}: connection refused: nothing listens on the port, or a firewall rejects it",
+        }
+        assert shown(app, ".probe-line") == log["fr"].split("|")
+
         await pilot.press("f6")
+        await settle(pilot)
+        assert shown(app, ".probe-line") == log["en"].split("|")
+        await pilot.press("f2")
         await settle(pilot)
         assert shown(app, ".file") == english
 

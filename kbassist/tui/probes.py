@@ -14,7 +14,7 @@ from textual.worker import Worker
 from ..probes.base import Probe, ProbeResult
 from ..probes.runner import ProbeEvent, run_all
 from ..report.render import safe
-from .i18n import _
+from .i18n import _, tr
 from .views import status_label
 
 if TYPE_CHECKING:
@@ -44,6 +44,28 @@ def make_probe(kind: str, host: str, port_text: str, timeout_text: str) -> Probe
     return UdpRefusedProbe(host.strip(), port, timeout=timeout)
 
 
+def log_line(entry: ProbeEvent | str) -> str:
+    """A line of the probe log, said in the current language each time it is shown."""
+    if isinstance(entry, str):
+        return entry
+    probe = entry.probe
+    if entry.kind == "started":
+        line = "… " + _("{name} {target}: checking (up to {seconds} s)").format(
+            name=probe.name, target=probe.target, seconds=f"{probe.timeout:g}"
+        )
+    else:
+        result = entry.result
+        assert result is not None
+        line = "✔ " if result.status == "ok" else "✗ "
+        line += _("{name} {target}: {status} — {message}").format(
+            name=probe.name,
+            target=probe.target,
+            status=status_label(result.status),
+            message=tr(result.message),
+        )
+    return safe(line)  # banners and messages come from the network
+
+
 class ProbePanel(Vertical):
     def compose(self) -> ComposeResult:
         kb = cast("KbassistApp", self.app)
@@ -64,8 +86,8 @@ class ProbePanel(Vertical):
             yield Button(_("Cancel"), id="probe-cancel", disabled=not kb.probing)
         yield Label("", id="probe-error")
         with VerticalScroll(id="probe-log"):
-            for line in kb.probe_log:
-                yield Static(Content(line), classes="probe-line")
+            for entry in kb.probe_log:
+                yield Static(Content(log_line(entry)), classes="probe-line")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "probe-kind" and isinstance(event.value, str):
@@ -94,7 +116,7 @@ class ProbePanel(Vertical):
                 self.query_one("#probe-timeout", Input).value,
             )
         except ValueError as exc:
-            self.query_one("#probe-error", Label).update(Content(str(exc)))
+            self.query_one("#probe-error", Label).update(Content(tr(exc.args[0])))
             return
         self.query_one("#probe-error", Label).update("")
         self.run_probes([probe])
@@ -113,20 +135,9 @@ class ProbePanel(Vertical):
 
     def _progress(self, event: ProbeEvent) -> None:
         kb = cast("KbassistApp", self.app)
-        probe = event.probe
-        if event.kind == "started":
-            line = "… " + _("{name} {target}: checking (up to {seconds} s)").format(
-                name=probe.name, target=probe.target, seconds=f"{probe.timeout:g}"
-            )
-        else:
-            assert event.result is not None
-            result = event.result
-            line = f"{'✔' if result.status == 'ok' else '✗'} {probe.name} {probe.target}: "
-            line += f"{status_label(result.status)} — {result.message}"
-        line = safe(line)  # banners and messages come from the network
-        kb.probe_log.append(line)
+        kb.probe_log.append(event)  # not its text: the language may change
         log = self.query_one("#probe-log", VerticalScroll)
-        log.mount(Static(Content(line), classes="probe-line"))
+        log.mount(Static(Content(log_line(event)), classes="probe-line"))
         log.scroll_end(animate=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
