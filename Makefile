@@ -32,12 +32,13 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run_all.py
 
-# The terminal UI's catalogs: extract the marked strings (babel.cfg), merge them
-# into the French .po (translate what is new or fuzzy there), compile the .mo.
-LOCALE := kbassist/tui/locale
+# The catalog of the core's lines and the terminal UI: extract the marked strings
+# (babel.cfg), merge them into the French .po (translate what is new or fuzzy
+# there), compile the .mo.
+LOCALE := kbassist/locale
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -c Translators: --add-location=file \
+	$(BIN)/pybabel extract -F babel.cfg -c Translators: --add-location=file \
 		--sort-output --project=kbassist --version=$(VERSION) \
 		--copyright-holder='the kbassist authors' -o $(LOCALE)/kbassist.pot .
 	$(BIN)/pybabel update -i $(LOCALE)/kbassist.pot -d $(LOCALE) -D kbassist -l fr \

@@ -19,6 +19,7 @@ from .engine.reasoner import Backend, rank_questions, run
 from .engine.reference import ReferenceBackend
 from .errors import InputError, Problem
 from .evidence import read_artifact
+from .i18n import msg
 from .pack.loader import Pack, load_pack
 from .report.build import build_report
 from .report.model import Report
@@ -84,7 +85,10 @@ class Diagnoser:
 
     def diagnose(self, case: Case, lang: str = "en") -> Report:
         if lang not in LANGUAGES:
-            raise InputError(Problem("--lang", f"{lang!r} is not one of {', '.join(LANGUAGES)}"))
+            known = ", ".join(LANGUAGES)
+            raise InputError(
+                Problem("--lang", msg("{lang!r} is not one of {known}", lang=lang, known=known))
+            )
         outcome = run(self.pack, self.backend, case)
         questions = rank_questions(self.pack, case, outcome)
         return build_report(self.pack, case, outcome, questions, lang)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
+from .i18n import located, msg
 from .pack.loader import Pack
 from .pack.model import Question
 from .values import VersionError, clamp_int, clean_text, parse_version
@@ -41,15 +42,15 @@ class Case:
 
 
 def parse_answer(question: Question, raw: Any) -> str | None:
-    """The canonical form of an answer, None for 'unknown'; ValueError says why not."""
+    """The canonical form of an answer, None for 'unknown'; ValueError (a Message) says why not."""
     if isinstance(raw, bool):
         text = "yes" if raw else "no"
     elif raw is None:
-        raise ValueError("no value given")
+        raise ValueError(msg("no value given"))
     elif isinstance(raw, int | float | str):
         text = str(raw).strip()
     else:
-        raise ValueError(f"expected a single value, got {type(raw).__name__}")
+        raise ValueError(msg("expected a single value, got {type}", type=type(raw).__name__))
     low = text.lower()
     if low == UNKNOWN:
         return None
@@ -58,12 +59,14 @@ def parse_answer(question: Question, raw: Any) -> str | None:
             return "yes"
         if low in _NO:
             return "no"
-        raise ValueError(f"{text!r} is not yes, no or unknown")
+        raise ValueError(msg("{text!r} is not yes, no or unknown", text=text))
     if question.kind == "choice":
         values = [c.value for c in question.choices]
         if low in values:
             return low
-        raise ValueError(f"{text!r} is not one of: {', '.join(values)}")
+        raise ValueError(
+            msg("{text!r} is not one of: {values}", text=text, values=", ".join(values))
+        )
     if question.kind == "version":
         if low in question.special:
             return low
@@ -72,11 +75,15 @@ def parse_answer(question: Question, raw: Any) -> str | None:
         except VersionError:
             words = ", ".join([*question.special, UNKNOWN])
             raise ValueError(
-                f"{text!r} is not a version (e.g. 3.6.3) nor one of: {words}"
+                msg(
+                    "{text!r} is not a version (e.g. 3.6.3) nor one of: {words}",
+                    text=text,
+                    words=words,
+                )
             ) from None
         return text
     if not text:
-        raise ValueError("empty text")
+        raise ValueError(msg("empty text"))
     return text
 
 
@@ -84,13 +91,18 @@ def set_answer(case: Case, pack: Pack, question_id: str, raw: Any, where: Proble
     question = pack.questions.get(question_id)
     if question is None:
         raise InputError(
-            Problem(where.file, f"unknown question id {question_id!r}", where.line, where.column)
+            Problem(
+                where.file,
+                msg("unknown question id {id!r}", id=question_id),
+                where.line,
+                where.column,
+            )
         )
     try:
         case.answers[question_id] = parse_answer(question, raw)
     except ValueError as exc:
         raise InputError(
-            Problem(where.file, f"{question_id}: {exc}", where.line, where.column)
+            Problem(where.file, located(question_id, exc.args[0]), where.line, where.column)
         ) from None
 
 

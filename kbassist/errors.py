@@ -4,23 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import Message, located
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong, where it is, and why."""
+    """One thing wrong, where it is, and why.
+
+    ``message`` is a :class:`~kbassist.i18n.Message` where the UI may say it in
+    another language (the readers' errors); ``str(problem)`` is always English.
+    """
 
     file: str
-    message: str
+    message: str | Message
     line: int | None = None
     column: int | None = None
 
     def __str__(self) -> str:
+        return str(self.as_message())
+
+    def text(self, lang: str) -> str:
+        """The whole line in ``lang`` (the place as it is)."""
+        return self.as_message().text(lang)
+
+    def as_message(self) -> Message:
+        """``file:line:column: message`` as a Message, to wrap in another Problem."""
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        return f"{where}: {self.message}"
+        return located(where, self.message)
 
 
 class KbassistError(Exception):

@@ -18,6 +18,7 @@ from .api import Diagnoser
 from .case import Case, set_answer
 from .errors import InputError, Problem
 from .evidence import Artifact, Note, read_artifact
+from .i18n import msg
 from .probes.base import ProbeResult
 from .report.model import QuestionReport, Report
 from .report.render import to_markdown
@@ -138,17 +139,19 @@ class Session:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise InputError(Problem(file, "no such file")) from None
+            raise InputError(Problem(file, msg("no such file"))) from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(Problem(file, f"not a kbassist session: {exc}")) from None
+            raise InputError(
+                Problem(file, msg("not a kbassist session: {error}", error=str(exc)))
+            ) from None
         if not isinstance(data, dict) or data.get("kbassist_session") != SESSION_VERSION:
-            raise InputError(Problem(file, "not a kbassist session file (version 1)"))
+            raise InputError(Problem(file, msg("not a kbassist session file (version 1)")))
         session = cls(diagnoser, lang=data.get("lang", "en"))
         for qid, value in (data.get("answers") or {}).items():
             try:
                 session.answer(qid, "unknown" if value is None else value)
             except InputError as error:
-                raise InputError(Problem(file, str(error.problems[0]))) from None
+                raise InputError(Problem(file, error.problems[0].as_message())) from None
         for name in data.get("files") or []:
             session.add_file(Path(name))
         for saved in data.get("probes") or []:

@@ -89,7 +89,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "kbassist/_data/rules/exchange/pack.yaml" in names
     assert "kbassist/_data/articles/fr/kb319572.md" in names
-    assert "kbassist/tui/locale/fr/LC_MESSAGES/kbassist.mo" in names  # the UI's French
+    assert "kbassist/locale/fr/LC_MESSAGES/kbassist.mo" in names  # the UI's and core's French
     target = tmp_path / "site"
     subprocess.run(
         [
@@ -144,7 +144,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
         [
             sys.executable,
             "-c",
-            "from kbassist.tui import i18n; i18n.set_language('fr'); print(i18n._('Files'))",
+            "from kbassist.tui import i18n; i18n.set_language('fr'); print(i18n._('Files'))\n"
+            "from kbassist.i18n import msg; print(msg('no such file').text('fr'))",
         ],
         cwd=elsewhere,
         env=env,
@@ -152,4 +153,4 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
         text=True,
         check=True,
     )
-    assert french.stdout.strip() == "Fichiers"
+    assert french.stdout.splitlines() == ["Fichiers", "fichier introuvable"]

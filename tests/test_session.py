@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from kbassist.cli import main
 from kbassist.errors import InputError
+from kbassist.i18n import msg
 from kbassist.probes.base import ProbeResult
 from kbassist.session import Session
 
@@ -109,6 +110,26 @@ def test_save_and_resume_give_the_same_report(session, diagnoser, tmp_path):
     assert [str(f.problem) for f in resumed.files if f.problem] == [
         f"{tmp_path / 'gone.txt'}: no such file"
     ]
+
+
+def test_a_resumed_session_speaks_french_where_it_can(session, diagnoser, tmp_path):
+    """The file format is unchanged: a probe's message is saved as its English string (and
+    resumed as such); a refused file is read again, so its line is said in French anew."""
+    session.add_file(tmp_path / "gone.txt")
+    reason = msg("no answer within {seconds:g} s", seconds=1.5)
+    session.add_probe_results([ProbeResult("tcp", "pc:3333", "unreachable", reason)])
+    saved = tmp_path / "s.json"
+    session.save(saved)
+    assert json.loads(saved.read_text(encoding="utf-8"))["probes"][0]["message"] == (
+        "no answer within 1.5 s"
+    )
+    resumed = Session.load(saved, diagnoser)
+    (probe,) = resumed.probes
+    assert type(probe.message) is str and probe.text("fr") == "no answer within 1.5 s"
+    assert session.probes[0].text("fr") == "aucune réponse en 1.5 s"
+    (entry,) = resumed.files
+    assert entry.problem is not None
+    assert entry.problem.text("fr") == f"{tmp_path / 'gone.txt'} : fichier introuvable"
 
 
 def test_a_damaged_session_file_is_one_line(diagnoser, tmp_path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..i18n import msg
 from . import dpmon, enumprot, eventlog, registry, smtp_transcript
 from .base import Artifact, ArtifactError, Head, Note, Reader
 from .textfile import HEAD_BYTES, decode_head
@@ -25,18 +26,18 @@ def read_head(path: Path) -> Head:
         with path.open("rb") as handle:
             data = handle.read(HEAD_BYTES)
     except FileNotFoundError:
-        raise InputError(Problem(file, "no such file")) from None
+        raise InputError(Problem(file, msg("no such file"))) from None
     except IsADirectoryError:
-        raise InputError(Problem(file, "is a directory, not a file")) from None
+        raise InputError(Problem(file, msg("is a directory, not a file"))) from None
     except OSError as exc:
-        raise InputError(Problem(file, f"cannot read: {exc.strerror}")) from None
+        raise InputError(Problem(file, msg("cannot read: {reason}", reason=exc.strerror))) from None
     return Head(data, decode_head(data))
 
 
 def detect(path: Path) -> Reader | None:
     head = read_head(path)
     if not head.data:
-        raise InputError(Problem(str(path), "empty file"))
+        raise InputError(Problem(str(path), msg("empty file")))
     return next((reader for reader in READERS if reader.detect(head)), None)
 
 
@@ -46,14 +47,18 @@ def read_artifact(path: Path) -> Artifact:
         raise InputError(
             Problem(
                 str(path),
-                "unsupported artifact: not a registry export, event log, EnumProt output, "
-                "DPMon trace or SMTP transcript",
+                msg(
+                    "unsupported artifact: not a registry export, event log, EnumProt output, "
+                    "DPMon trace or SMTP transcript"
+                ),
             )
         )
     try:
         return reader.parse(path)
     except OSError as exc:
-        raise ArtifactError(str(path), f"cannot read: {exc.strerror or exc}") from None
+        raise ArtifactError(
+            str(path), msg("cannot read: {reason}", reason=exc.strerror or str(exc))
+        ) from None
 
 
 __all__ = ["KINDS", "READERS", "Artifact", "ArtifactError", "Head", "Note", "read_artifact"]

@@ -14,12 +14,13 @@ from typing import Any, Protocol
 
 from ..case import Observation
 from ..errors import InputError, Problem
+from ..i18n import Message
 
 
 class ArtifactError(InputError):
     """A file that a reader claimed but cannot use: malformed, truncated (exit 2)."""
 
-    def __init__(self, file: str, message: str, line: int | None = None):
+    def __init__(self, file: str, message: str | Message, line: int | None = None):
         super().__init__(Problem(file, message, line))
 
 

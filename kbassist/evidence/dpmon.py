@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .textfile import numbered_lines, open_text
 
@@ -66,17 +67,17 @@ def detect(head: Head) -> bool:
 def ec_code(value: str) -> int | None:
     """The code of an ``ec=`` value: 0 for success, None for an unknown non-zero name.
 
-    Raises ValueError when the value is empty or its code is not hex.
+    Raises ValueError (its argument a Message) when the value is empty or its code is not hex.
     """
     value = value.strip()
     if not value:
-        raise ValueError("ec= gives no code")
+        raise ValueError(msg("ec= gives no code"))
     word = value.split(maxsplit=1)[0]
     if word[0].isdigit() or word[0] == "(":
         return _hex(word.strip("()"))
     named = _NAMED.match(value)
     if named is None:
-        raise ValueError(f"ec= value {word!r} is neither a name nor a hex code")
+        raise ValueError(msg("ec= value {word!r} is neither a name nor a hex code", word=word))
     if named["code"] is not None:
         return _hex(named["code"])
     parts = named["name"].casefold().split("-")
@@ -88,7 +89,9 @@ def ec_code(value: str) -> int | None:
 def _hex(text: str) -> int:
     match = _HEX.fullmatch(text)
     if match is None:
-        raise ValueError(f"ec= code {text!r} is not a 32-bit hex number like 0x80040102")
+        raise ValueError(
+            msg("ec= code {code!r} is not a 32-bit hex number like 0x80040102", code=text)
+        )
     return int(match[1] or "0", 16)
 
 
@@ -96,7 +99,7 @@ def _observe_result(artifact: Artifact, value: str, line: int) -> None:
     try:
         code = ec_code(value)
     except ValueError as exc:
-        raise ArtifactError(str(artifact.path), str(exc), line) from None
+        raise ArtifactError(str(artifact.path), exc.args[0], line) from None
     artifact.observe("dpmon.registration-refused", code != 0, line)
     if code:
         artifact.observe("dpmon.registration-error", code, line)

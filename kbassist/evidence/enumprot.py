@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..i18n import Message, msg
 from .base import Artifact, ArtifactError, Head
 from .textfile import numbered_lines, open_text
 
@@ -40,7 +41,7 @@ _DETECT = re.compile(
 )
 _HEX = re.compile(r"0x0*([0-9a-f]{1,8})", _FLAGS)
 _COUNT = re.compile(r"\s*([0-9]{1,9})\s*\]", _FLAGS)
-_CUT = "ends before EnumProt reported SUCCEEDED or FAILED"
+_CUT = msg("ends before EnumProt reported SUCCEEDED or FAILED")
 
 
 def detect(head: Head) -> bool:
@@ -69,7 +70,7 @@ class _Parser:
         self.run: _Run | None = None
         self.runs = 0
 
-    def fail(self, message: str, line: int | None) -> ArtifactError:
+    def fail(self, message: Message, line: int | None) -> ArtifactError:
         return ArtifactError(self.file, message, line)
 
     def open(self, line: int) -> _Run:
@@ -96,12 +97,12 @@ class _Parser:
                 self.run.last = line
         elif kind == "error":
             self.open(line)
-            code = self.hex_code(match["last_error"], "GetLastError() code", line)
+            code = self.hex_code(match["last_error"], msg("GetLastError() code"), line)
             self.artifact.observe("enumprot.last-error", code, line)
         elif kind == "failed":
             self.open(line)
             if match["result"] is not None:
-                code = self.hex_code(match["result"], "FAILED! return code", line)
+                code = self.hex_code(match["result"], msg("FAILED! return code"), line)
                 self.artifact.observe("enumprot.result", code, line)
             self.close(failed=True, line=line)
         elif kind == "succeeded":
@@ -112,15 +113,19 @@ class _Parser:
         run = self.open(line)
         match = _COUNT.fullmatch(count_text)
         if match is None:
-            raise self.fail(f"transport count [{count_text} is not a number in brackets", line)
+            message = msg("transport count [{count} is not a number in brackets", count=count_text)
+            raise self.fail(message, line)
         if run.count is not None:
             raise self.fail(_CUT, run.last)
         run.count, run.count_line = int(match[1]), line
 
-    def hex_code(self, text: str, what: str, line: int) -> int:
+    def hex_code(self, text: str, what: Message, line: int) -> int:
         match = _HEX.fullmatch(text)
         if match is None:
-            raise self.fail(f"{what} {text!r} is not a 32-bit hex number like 0x80040102", line)
+            message = msg(
+                "{what} {code!r} is not a 32-bit hex number like 0x80040102", what=what, code=text
+            )
+            raise self.fail(message, line)
         return int(match[1], 16)
 
     def close(self, *, failed: bool, line: int) -> None:
@@ -129,7 +134,11 @@ class _Parser:
         if run.count is not None:
             if run.listed != run.count:
                 raise self.fail(
-                    f"EnumProt announced {run.count} transports but lists {run.listed}",
+                    msg(
+                        "EnumProt announced {count} transports but lists {listed}",
+                        count=run.count,
+                        listed=run.listed,
+                    ),
                     run.count_line,
                 )
             self.artifact.observe("enumprot.transport-count", run.count, run.count_line)
@@ -151,5 +160,5 @@ def parse(path: Path) -> Artifact:
     if parser.run is not None:
         raise ArtifactError(str(path), _CUT, last)
     if parser.runs == 0:
-        raise ArtifactError(str(path), "no EnumProt run found (no SUCCEEDED! or FAILED! line)")
+        raise ArtifactError(str(path), msg("no EnumProt run found (no SUCCEEDED! or FAILED! line)"))
     return artifact

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..i18n import Message, msg
+
 V5 = "windows registry editor version 5.00"
 V4 = "regedit4"
 
@@ -28,7 +30,7 @@ _HEX = set("0123456789abcdefABCDEF")
 
 
 class RegFormatError(ValueError):
-    def __init__(self, line: int, message: str):
+    def __init__(self, line: int, message: Message):
         super().__init__(message)
         self.line = line
         self.message = message
@@ -72,11 +74,14 @@ class RegParser:
                 if not self.version:
                     raise RegFormatError(
                         number,
-                        "does not start with 'Windows Registry Editor Version 5.00' or 'REGEDIT4'",
+                        msg(
+                            "does not start with 'Windows Registry Editor Version 5.00' "
+                            "or 'REGEDIT4'"
+                        ),
                     )
                 break
         else:
-            raise RegFormatError(1, "empty registry export")
+            raise RegFormatError(1, msg("empty registry export"))
 
         key: str | None = None
         wanted = False
@@ -98,7 +103,7 @@ class RegParser:
                 continue
             if not wanted:
                 if key is None and first not in ("", "\n", ";") and line.strip():
-                    raise RegFormatError(number, "a value before any [key] line")
+                    raise RegFormatError(number, msg("a value before any [key] line"))
                 continue
             stripped = line.strip()
             if not stripped or stripped[0] == ";":
@@ -112,13 +117,13 @@ class RegParser:
             else:
                 yield value.finish(self.version, cut=not line.endswith("\n"))
         if pending is not None or line.rstrip("\r\n").endswith("\\"):
-            raise RegFormatError(number, "the file ends inside a value continued with '\\'")
+            raise RegFormatError(number, msg("the file ends inside a value continued with '\\'"))
 
 
 def _key(number: int, line: str) -> tuple[str, bool]:
     text = line.rstrip()
     if not text.endswith("]") or len(text) < 3:
-        raise RegFormatError(number, "key line is not closed with ']'")
+        raise RegFormatError(number, msg("key line is not closed with ']'"))
     inner = text[1:-1]
     deleted = inner.startswith("-")
     return (inner[1:] if deleted else inner), deleted
@@ -129,14 +134,14 @@ def _read_name(number: int, text: str) -> tuple[str, str]:
     if text[0] == "@":
         rest = text[1:].lstrip()
         if not rest.startswith("="):
-            raise RegFormatError(number, "expected '=' after '@'")
+            raise RegFormatError(number, msg("expected '=' after '@'"))
         return "", rest[1:].lstrip()
     if text[0] != '"':
-        raise RegFormatError(number, f"not a registry value line: {text[:40]!r}")
+        raise RegFormatError(number, msg("not a registry value line: {text!r}", text=text[:40]))
     name, end = _quoted(number, text, 0)
     rest = text[end:].lstrip()
     if not rest.startswith("="):
-        raise RegFormatError(number, f"expected '=' after the value name {name!r}")
+        raise RegFormatError(number, msg("expected '=' after the value name {name!r}", name=name))
     return name, rest[1:].lstrip()
 
 
@@ -154,7 +159,7 @@ def _quoted(number: int, text: str, start: int) -> tuple[str, int]:
             return "".join(out), i + 1
         out.append(ch)
         i += 1
-    raise RegFormatError(number, "a quoted string is not closed")
+    raise RegFormatError(number, msg("a quoted string is not closed"))
 
 
 def _value_start(number: int, key: str, text: str) -> RegValue | _Pending:
@@ -164,13 +169,18 @@ def _value_start(number: int, key: str, text: str) -> RegValue | _Pending:
     if rest.startswith('"'):
         data, end = _quoted(number, rest, 0)
         if rest[end:].strip():
-            raise RegFormatError(number, f"unexpected text after the string of {name!r}")
+            raise RegFormatError(
+                number, msg("unexpected text after the string of {name!r}", name=name)
+            )
         return RegValue(number, key, name, REG_SZ, data)
     low = rest[:9].casefold()
     if low.startswith("dword:"):
         digits = rest[6:].strip()
         if not 0 < len(digits) <= 8 or not set(digits) <= _HEX:
-            raise RegFormatError(number, f"{name!r}: dword {digits!r} is not 1 to 8 hex digits")
+            message = msg(
+                "{name!r}: dword {digits!r} is not 1 to 8 hex digits", name=name, digits=digits
+            )
+            raise RegFormatError(number, message)
         return RegValue(number, key, name, REG_DWORD, int(digits, 16))
     if low.startswith("hex:"):
         kind, body = REG_BINARY, rest[4:]
@@ -178,10 +188,13 @@ def _value_start(number: int, key: str, text: str) -> RegValue | _Pending:
         close = rest.find("):")
         code = rest[4:close] if close > 4 else ""
         if not code or not set(code) <= _HEX or len(code) > 8:
-            raise RegFormatError(number, f"{name!r}: bad type in {rest[:12]!r}")
+            raise RegFormatError(
+                number, msg("{name!r}: bad type in {text!r}", name=name, text=rest[:12])
+            )
         kind, body = int(code, 16), rest[close + 2 :]
     else:
-        raise RegFormatError(number, f"{name!r}: unknown value type in {rest[:20]!r}")
+        message = msg("{name!r}: unknown value type in {text!r}", name=name, text=rest[:20])
+        raise RegFormatError(number, message)
     pending = _Pending(number, key, name, kind)
     pending.more(number, body)
     return pending
@@ -205,14 +218,18 @@ class _Pending:
             parts.pop()
         for part in parts:
             if len(part) != 2 or not set(part) <= _HEX:
-                raise RegFormatError(number, f"{self.name!r}: {part[:12]!r} is not a hex byte")
+                message = msg(
+                    "{name!r}: {text!r} is not a hex byte", name=self.name, text=part[:12]
+                )
+                raise RegFormatError(number, message)
             self.data.append(int(part, 16))
 
     def finish(self, version: str, cut: bool = False) -> RegValue:
         """``cut``: the data ends the file without a line end, as a truncated file does."""
         if cut:
             raise RegFormatError(
-                self.number, f"{self.name!r}: the file ends in the middle of this value"
+                self.number,
+                msg("{name!r}: the file ends in the middle of this value", name=self.name),
             )
         return RegValue(self.number, self.key, self.name, self.kind, self._decode(version))
 
@@ -223,7 +240,8 @@ class _Pending:
             if self.kind == REG_MULTI_SZ:
                 if text and not text.endswith("\0"):
                     raise RegFormatError(
-                        self.number, f"{self.name!r}: the multi-string has no terminating NUL"
+                        self.number,
+                        msg("{name!r}: the multi-string has no terminating NUL", name=self.name),
                     )
                 items = text.split("\0")
                 while items and items[-1] == "":
@@ -234,7 +252,13 @@ class _Pending:
             size = 8 if self.kind == REG_QWORD else 4
             if len(data) != size:
                 raise RegFormatError(
-                    self.number, f"{self.name!r}: {len(data)} bytes where {size} are needed"
+                    self.number,
+                    msg(
+                        "{name!r}: {count} bytes where {size} are needed",
+                        name=self.name,
+                        count=len(data),
+                        size=size,
+                    ),
                 )
             return int.from_bytes(data, "big" if self.kind == REG_DWORD_BE else "little")
         return data
@@ -244,7 +268,8 @@ class _Pending:
             return data.decode("cp1252", errors="replace")
         if len(data) % 2:
             raise RegFormatError(
-                self.number, f"{self.name!r}: odd number of bytes in a UTF-16 string"
+                self.number,
+                msg("{name!r}: odd number of bytes in a UTF-16 string", name=self.name),
             )
         return data.decode("utf-16-le", errors="replace")
 

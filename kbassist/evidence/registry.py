@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .regfile import RegFormatError, RegParser, RegValue, is_header, little_endian
 from .textfile import open_text
@@ -177,7 +178,7 @@ def parse(path: Path) -> Artifact:
     except RegFormatError as exc:
         raise ArtifactError(file, exc.message, exc.line) from None
     except UnicodeError as exc:
-        raise ArtifactError(file, f"cannot decode the text: {exc}") from None
+        raise ArtifactError(file, msg("cannot decode the text: {error}", error=str(exc))) from None
     facts.finish()
     artifact.notes.extend(facts.notes)
     return artifact
@@ -189,7 +190,7 @@ def _number(value: RegValue) -> int:
         number = int(value.data.strip())
     if number is None:
         shown = value.name or "(Default)"
-        raise RegFormatError(value.line, f"{shown!r} should hold a number")
+        raise RegFormatError(value.line, msg("{name!r} should hold a number", name=shown))
     return number
 
 

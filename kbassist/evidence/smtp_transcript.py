@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .textfile import numbered_lines, open_text
 
@@ -134,8 +135,10 @@ class _Session:
         assert reply is not None
         return ArtifactError(
             str(self.artifact.path),
-            f"'{reply.code}-' reply lines end without the final '{reply.code} ' line "
-            "(transcript cut off?)",
+            msg(
+                "'{code}-' reply lines end without the final '{code} ' line (transcript cut off?)",
+                code=reply.code,
+            ),
             reply.lines[-1][0],
         )
 
@@ -198,6 +201,6 @@ def parse(path: Path) -> Artifact:
     if session.open is not None:
         raise session.cut()
     if session.banner is None and session.ehlo is None:
-        raise ArtifactError(str(path), "no SMTP greeting (220) or EHLO response (250) found")
+        raise ArtifactError(str(path), msg("no SMTP greeting (220) or EHLO response (250) found"))
     session.observe()
     return artifact

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from ..evidence.regfile import RegParser, RegValue
 from ..evidence.registry import GLOBAL_SECTION, RegistryFacts
+from ..i18n import msg
 from .base import ProbeResult
 
 HKLM = "HKEY_LOCAL_MACHINE"
@@ -28,7 +29,7 @@ MAPI_PROFILES = (
 OFFICE = rf"{HKCU}\Software\Microsoft\Office"
 SERVICE_VALUE_KEYS = (r"Winsock\Parameters", r"SMTPSVC\Queuing", r"MSExchangeIS\ParametersSystem")
 
-NEEDS_WINDOWS = (
+NEEDS_WINDOWS = msg(
     "reading the live registry needs Windows; on this system, export the keys with "
     "regedit and pass the .reg file to diagnose"
 )
@@ -173,9 +174,9 @@ class RegistryProbe:
             found.get("winsock.orphan-count", 0) > 0 or found.get("outlook.disable-winsock", 0) > 0
         )
         message = (
-            "the registry holds a known fault (see the facts)"
+            msg("the registry holds a known fault (see the facts)")
             if fault
-            else f"read {len(found)} facts; no known fault among them"
+            else msg("read {count} facts; no known fault among them", count=len(found))
         )
         return ProbeResult(
             self.name,

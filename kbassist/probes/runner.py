@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..i18n import msg
 from .base import Probe, ProbeResult
 
 # Beyond its own timeout, how long a probe may take to notice and return.
@@ -38,18 +39,16 @@ async def _one(index: int, probe: Probe, progress: Progress | None) -> ProbeResu
     try:
         result = await asyncio.wait_for(probe.run(), probe.timeout + GRACE)
     except TimeoutError:
-        result = ProbeResult(
-            probe.name, probe.target, "unreachable", f"no answer within {probe.timeout:g} s"
-        )
+        reason = msg("no answer within {seconds:g} s", seconds=probe.timeout)
+        result = ProbeResult(probe.name, probe.target, "unreachable", reason)
     except asyncio.CancelledError:
-        result = ProbeResult(probe.name, probe.target, "cancelled", "cancelled")
+        result = ProbeResult(probe.name, probe.target, "cancelled", msg("cancelled"))
         if progress:
             progress(ProbeEvent("finished", index, probe, result))
         raise
     except Exception as exc:  # a bug in a probe must not lose the other results
-        result = ProbeResult(
-            probe.name, probe.target, "error", f"probe failed: {type(exc).__name__}: {exc}"
-        )
+        reason = msg("probe failed: {error}", error=f"{type(exc).__name__}: {exc}")
+        result = ProbeResult(probe.name, probe.target, "error", reason)
     result.elapsed = time.monotonic() - start
     if progress:
         progress(ProbeEvent("finished", index, probe, result))

@@ -22,8 +22,18 @@ from typing import Any
 
 from ..evidence.base import Note
 from ..evidence.smtp_transcript import VERB_FACTS, banner_version, ehlo_keywords, reply_line
+from ..i18n import Message, located, msg
 from .base import ProbeResult, Status, check_target
-from .tcp import ConnectError, close, connect, resolve, seconds, show_address, show_target
+from .tcp import (
+    ConnectError,
+    close,
+    connect,
+    no_answer,
+    resolve,
+    show_address,
+    show_target,
+    slow_lookup,
+)
 
 MAX_LINE = 4096  # bytes in one reply line (RFC 5321 allows 512)
 MAX_REPLY_LINES = 100  # lines in one reply (an Exchange 2000 EHLO reply has 19)
@@ -53,6 +63,10 @@ MASKED_BANNER_NOTE = Note(
 class NotSmtp(Exception):
     """The peer answered, but not as an SMTP server would."""
 
+    def __init__(self, reason: Message):
+        super().__init__(reason)
+        self.reason = reason
+
 
 @dataclass
 class Reply:
@@ -81,7 +95,7 @@ def shorten(text: str, width: int = 60) -> str:
     return repr(text if len(text) <= width else text[:width] + "...")
 
 
-async def read_reply(reader: asyncio.StreamReader, what: str) -> Reply:
+async def read_reply(reader: asyncio.StreamReader, what: Message) -> Reply:
     """One complete reply (``ddd-`` lines then ``ddd ``); NotSmtp for anything else."""
     reply: Reply | None = None
     size = 0
@@ -89,24 +103,38 @@ async def read_reply(reader: asyncio.StreamReader, what: str) -> Reply:
         try:
             raw = await reader.readline()
         except ValueError:  # the stream's limit: no line end within MAX_LINE bytes
-            raise NotSmtp(f"not an SMTP server: a line longer than {MAX_LINE} bytes") from None
+            reason = msg("not an SMTP server: a line longer than {limit} bytes", limit=MAX_LINE)
+            raise NotSmtp(reason) from None
         if not raw:
-            raise NotSmtp(f"connection closed before {what}")
+            raise NotSmtp(msg("connection closed before {what}", what=what))
         size += len(raw)
         line = decode(raw)
         parsed = reply_line(line)
         if parsed is None:
-            raise NotSmtp(f"not an SMTP server: {shorten(line)} instead of {what}")
+            reason = msg(
+                "not an SMTP server: {line} instead of {what}", line=shorten(line), what=what
+            )
+            raise NotSmtp(reason)
         if reply is None:
             reply = Reply(parsed.code)
         elif parsed.code != reply.code:
-            raise NotSmtp(f"not an SMTP server: codes {reply.code} and {parsed.code} in one reply")
+            reason = msg(
+                "not an SMTP server: codes {first} and {second} in one reply",
+                first=reply.code,
+                second=parsed.code,
+            )
+            raise NotSmtp(reason)
         reply.lines.append(line)
         reply.texts.append(parsed.text)
         if not parsed.more:
             return reply
         if len(reply.lines) >= MAX_REPLY_LINES or size >= MAX_REPLY_BYTES:
-            raise NotSmtp(f"not an SMTP server: {what} goes on past {len(reply.lines)} lines")
+            reason = msg(
+                "not an SMTP server: {what} goes on past {count} lines",
+                what=what,
+                count=len(reply.lines),
+            )
+            raise NotSmtp(reason)
 
 
 def is_masked(text: str) -> bool:
@@ -124,7 +152,7 @@ class SmtpProbe:
     ):
         check_target(host, port, timeout)
         if not _HELO_NAME.fullmatch(helo_name):
-            raise ValueError(f"{helo_name!r} is not a host name to send with EHLO")
+            raise ValueError(msg("{name!r} is not a host name to send with EHLO", name=helo_name))
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -141,10 +169,11 @@ class SmtpProbe:
             except TimeoutError:
                 result = session.result("unreachable", session.timed_out())
             except (ConnectError, NotSmtp) as exc:
-                result = session.result("unreachable", str(exc))
+                result = session.result("unreachable", exc.reason)
             except OSError as exc:  # e.g. reset by the peer half-way
-                reason = exc.strerror or str(exc) or type(exc).__name__
-                result = session.result("unreachable", f"{reason} while waiting for {session.what}")
+                error = exc.strerror or str(exc) or type(exc).__name__
+                reason = msg("{error} while waiting for {what}", error=error, what=session.what)
+                result = session.result("unreachable", reason)
             await session.quit(deadline)
         finally:
             session.abort()
@@ -166,9 +195,10 @@ class _Session:
         self.notes: list[Note] = []
 
     @property
-    def what(self) -> str:
-        steps = {"greeting": "the SMTP greeting", "ehlo": "the reply to EHLO"}
-        return steps.get(self.step, f"the reply to {self.step.upper()}")
+    def what(self) -> Message:
+        if self.step == "greeting":
+            return msg("the SMTP greeting")
+        return msg("the reply to {command}", command=self.step.upper())
 
     async def talk(self) -> ProbeResult:
         infos = await resolve(self.probe.host, self.probe.port)
@@ -186,7 +216,7 @@ class _Session:
             return self.verdict(ehlo)
         if ehlo.code.startswith("5"):
             return await self.without_ehlo(ehlo)
-        return self.result("unreachable", f"EHLO answered {shorten(ehlo.first)}")
+        return self.result("unreachable", msg("EHLO answered {reply}", reply=shorten(ehlo.first)))
 
     async def read(self, detail: str) -> Reply:
         assert self.reader is not None
@@ -204,9 +234,10 @@ class _Session:
 
     def turned_away(self, greeting: Reply) -> ProbeResult:
         if greeting.code[0] in "45":
-            return self.result("unreachable", f"the server turns sessions away: {greeting.first}")
+            reason = msg("the server turns sessions away: {reply}", reply=greeting.first)
+            return self.result("unreachable", reason)
         self.smtp = False  # a reply, but no greeting: not worth a QUIT
-        raise NotSmtp(f"not an SMTP greeting: {shorten(greeting.first)}")
+        raise NotSmtp(msg("not an SMTP greeting: {reply}", reply=shorten(greeting.first)))
 
     def observe_greeting(self, greeting: Reply) -> None:
         self.facts["smtp.banner"] = greeting.texts[0]
@@ -222,11 +253,16 @@ class _Session:
         self.step = "helo"
         helo = await self.command(f"HELO {self.probe.helo_name}", "helo")
         if helo.code != "250":
-            return self.result("unreachable", f"EHLO and HELO refused: {helo.first}")
+            return self.result(
+                "unreachable", msg("EHLO and HELO refused: {reply}", reply=helo.first)
+            )
         return self.result(
             "unreachable",
-            f"EHLO not supported ({ehlo.first}), HELO accepted: no EHLO verbs to check; "
-            "the server or a firewall's SMTP inspection (e.g. PIX 'fixup smtp') hides them",
+            msg(
+                "EHLO not supported ({reply}), HELO accepted: no EHLO verbs to check; "
+                "the server or a firewall's SMTP inspection (e.g. PIX 'fixup smtp') hides them",
+                reply=ehlo.first,
+            ),
         )
 
     def verdict(self, ehlo: Reply) -> ProbeResult:
@@ -238,27 +274,39 @@ class _Session:
         missing = [verb for verb in VERB_FACTS.values() if verb not in keywords]
         if not missing:
             return self.result(
-                "ok", "EHLO lists XEXCH50 and X-LINK2STATE: Exchange 2000's SMTP service answers"
+                "ok",
+                msg("EHLO lists XEXCH50 and X-LINK2STATE: Exchange 2000's SMTP service answers"),
             )
+        if len(missing) > 1:
+            verbs = msg("{first} and {last}", first=", ".join(missing[:-1]), last=missing[-1])
+        else:
+            verbs = missing[0]
         return self.result(
             "fault",
-            f"EHLO lacks {' and '.join(missing)}: the Windows 2000 SMTP DLL appears to answer "
-            "instead of Exchange 2000's (KB 279616)",
+            msg(
+                "EHLO lacks {verbs}: the Windows 2000 SMTP DLL appears to answer "
+                "instead of Exchange 2000's (KB 279616)",
+                verbs=verbs,
+            ),
         )
 
-    def timed_out(self) -> str:
-        limit = seconds(self.probe.timeout)
+    def timed_out(self) -> Message:
+        limit = self.probe.timeout
         if self.step == "resolve":
-            return f"name lookup took longer than {limit}"
+            return slow_lookup(limit)
         if self.step == "connect":
-            return f"no answer within {limit}: dropped by a firewall, or the host is down"
+            return no_answer(limit)
         if self.step == "greeting":
-            return f"no SMTP greeting within {limit}"
-        return f"no complete reply to {self.step.upper()} within {limit}"
+            return msg("no SMTP greeting within {seconds:g} s", seconds=limit)
+        return msg(
+            "no complete reply to {command} within {seconds:g} s",
+            command=self.step.upper(),
+            seconds=limit,
+        )
 
-    def result(self, status: Status, reason: str) -> ProbeResult:
+    def result(self, status: Status, reason: str | Message) -> ProbeResult:
         probe = self.probe
-        message = f"{probe.target}: {reason}"
+        message = located(probe.target, reason)
         return ProbeResult(
             probe.name, probe.target, status, message, self.facts, self.details, self.notes
         )
@@ -276,7 +324,8 @@ class _Session:
                 if self.between and left > 0:
                     async with asyncio.timeout(min(QUIT_WAIT, left)):
                         await writer.drain()
-                        self.details["quit"] = (await read_reply(reader, "QUIT")).lines
+                        quit_reply = msg("the reply to {command}", command="QUIT")
+                        self.details["quit"] = (await read_reply(reader, quit_reply)).lines
         await close(writer, max(0.0, min(0.5, deadline - loop.time())))
 
     def abort(self) -> None:

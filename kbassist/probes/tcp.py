@@ -16,16 +16,17 @@ import errno
 import socket
 from typing import Any
 
+from ..i18n import Message, located, msg
 from .base import ProbeResult, Status, check_target
 
 # errno values meaning "the network has no way to that host" (POSIX and Winsock).
 _NO_ROUTE = {
     code: reason
     for name, reason in [
-        ("EHOSTUNREACH", "no route to host"),
-        ("WSAEHOSTUNREACH", "no route to host"),
-        ("ENETUNREACH", "network unreachable"),
-        ("WSAENETUNREACH", "network unreachable"),
+        ("EHOSTUNREACH", msg("no route to host")),
+        ("WSAEHOSTUNREACH", msg("no route to host")),
+        ("ENETUNREACH", msg("network unreachable")),
+        ("WSAENETUNREACH", msg("network unreachable")),
     ]
     if (code := getattr(errno, name, None)) is not None
 }
@@ -44,9 +45,10 @@ AddrInfo = tuple[int, int, int, str, Address]
 
 class ConnectError(Exception):
     """Why host:port cannot be used: ``state`` is the tcp fact value (None when the
-    name did not resolve or the cause is unusual) and ``reason`` a short phrase."""
+    name did not resolve or the cause is unusual) and ``reason`` a short phrase
+    (a Message, or the system's own words for an unusual cause)."""
 
-    def __init__(self, state: str | None, reason: str):
+    def __init__(self, state: str | None, reason: str | Message):
         super().__init__(reason)
         self.state = state
         self.reason = reason
@@ -61,8 +63,16 @@ def show_address(address: Address) -> str:
     return show_target(str(address[0]), int(address[1]))
 
 
-def seconds(value: float) -> str:
-    return f"{value:g} s"
+def slow_lookup(timeout: float) -> Message:
+    return msg("name lookup took longer than {seconds:g} s", seconds=timeout)
+
+
+def no_answer(timeout: float) -> Message:
+    """Nothing came back to a connect: the words the TCP and SMTP probes share."""
+    return msg(
+        "no answer within {seconds:g} s: dropped by a firewall, or the host is down",
+        seconds=timeout,
+    )
 
 
 async def resolve(host: str, port: int) -> list[AddrInfo]:
@@ -72,21 +82,22 @@ async def resolve(host: str, port: int) -> list[AddrInfo]:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         if exc.errno in _NO_NAME:
-            raise ConnectError(None, "name not found") from None
-        raise ConnectError(None, f"name lookup failed: {exc.strerror or exc}") from None
+            raise ConnectError(None, msg("name not found")) from None
+        reason = msg("name lookup failed: {error}", error=exc.strerror or str(exc))
+        raise ConnectError(None, reason) from None
     except (UnicodeError, ValueError, TypeError):  # e.g. a label longer than 63 characters
-        raise ConnectError(None, "not a valid host name") from None
+        raise ConnectError(None, msg("not a valid host name")) from None
     if not infos:
-        raise ConnectError(None, "name not found")
+        raise ConnectError(None, msg("name not found"))
     return infos
 
 
 def classify(exc: OSError) -> ConnectError:
     """A connect() failure as a tcp state and a reason."""
     if isinstance(exc, ConnectionRefusedError):
-        return ConnectError("refused", "connection refused")
+        return ConnectError("refused", msg("connection refused"))
     if isinstance(exc, TimeoutError):
-        return ConnectError("filtered", "connection timed out")
+        return ConnectError("filtered", msg("connection timed out"))
     if exc.errno in _NO_ROUTE:
         return ConnectError("unreachable", _NO_ROUTE[exc.errno])
     return ConnectError(None, exc.strerror or str(exc) or type(exc).__name__)
@@ -152,32 +163,32 @@ class TcpProbe:
                 _, writer, address = await connect(infos)
         except TimeoutError:
             if resolving:
-                return self._result(
-                    "unreachable", None, f"name lookup took longer than {seconds(self.timeout)}"
-                )
-            return self._result(
-                "fault",
-                "filtered",
-                f"no answer within {seconds(self.timeout)}: "
-                "dropped by a firewall, or the host is down",
-            )
+                return self._result("unreachable", None, slow_lookup(self.timeout))
+            return self._result("fault", "filtered", no_answer(self.timeout))
         except ConnectError as exc:
             return self._failure(exc)
         await close(writer)
         shown = show_address(address)
-        reason = "open" if shown == self.target else f"open (connected to {shown})"
+        reason = (
+            msg("open")
+            if shown == self.target
+            else msg("open (connected to {address})", address=shown)
+        )
         result = self._result("ok", "open", reason)
         result.details["address"] = shown
         return result
 
     def _failure(self, exc: ConnectError) -> ProbeResult:
         if exc.state == "refused":
-            reason = f"{exc.reason}: nothing listens on the port, or a firewall rejects it"
+            reason = msg(
+                "{reason}: nothing listens on the port, or a firewall rejects it", reason=exc.reason
+            )
             return self._result("fault", "refused", reason)
         if exc.state == "filtered":
-            return self._result("fault", "filtered", f"{exc.reason}: dropped by a firewall?")
+            reason = msg("{reason}: dropped by a firewall?", reason=exc.reason)
+            return self._result("fault", "filtered", reason)
         return self._result("unreachable", exc.state, exc.reason)
 
-    def _result(self, status: Status, state: str | None, reason: str) -> ProbeResult:
+    def _result(self, status: Status, state: str | None, reason: str | Message) -> ProbeResult:
         facts = {} if state is None else {self.fact: state}
-        return ProbeResult(self.name, self.target, status, f"{self.target}: {reason}", facts)
+        return ProbeResult(self.name, self.target, status, located(self.target, reason), facts)

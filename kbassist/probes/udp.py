@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..evidence.base import Note
+from ..i18n import Message, located, msg
 from .base import ProbeResult, Status
 
 MAGIC = b"KBASSIST1"
@@ -54,7 +55,9 @@ def new_nonce() -> str:
 def check_nonce(nonce: str) -> str:
     """The nonce unchanged; ValueError unless it is 1-64 of ``A-Z a-z 0-9 . _ -``."""
     if not _NONCE.fullmatch(nonce):
-        raise ValueError(f"nonce {nonce!r}: use 1-64 letters, digits, '.', '_' or '-'")
+        raise ValueError(
+            msg("nonce {nonce!r}: use 1-64 letters, digits, '.', '_' or '-'", nonce=nonce)
+        )
     return nonce
 
 
@@ -95,17 +98,15 @@ def plain_address(address: str) -> str:
 class _Unusable(Exception):
     """The target cannot be used; carries the status and the message for the result."""
 
-    def __init__(self, status: Status, message: str):
+    def __init__(self, status: Status, message: Message):
         super().__init__(message)
         self.status, self.message = status, message
 
 
-def _os_error(exc: OSError, doing: str) -> _Unusable:
+def _os_error(exc: OSError, doing: Message) -> _Unusable:
     """An OSError while talking to the target: unreachable for routing errors, else error."""
-    reason = exc.strerror or str(exc)
-    if exc.errno in _UNREACHABLE_ERRNOS:
-        return _Unusable("unreachable", f"{doing}: {reason}")
-    return _Unusable("error", f"{doing}: {reason}")
+    message = located(doing, exc.strerror or str(exc))
+    return _Unusable("unreachable" if exc.errno in _UNREACHABLE_ERRNOS else "error", message)
 
 
 async def _resolve(host: str, port: int, timeout: float) -> tuple[int, Any]:
@@ -116,13 +117,16 @@ async def _resolve(host: str, port: int, timeout: float) -> tuple[int, Any]:
             loop.getaddrinfo(host, port, type=socket.SOCK_DGRAM), max(timeout, 0.01)
         )
     except socket.gaierror as exc:
-        raise _Unusable("unreachable", f"name {host!r} not found: {exc.strerror}") from exc
+        message = msg("name {host!r} not found: {error}", host=host, error=exc.strerror)
+        raise _Unusable("unreachable", message) from exc
     except TimeoutError as exc:
-        raise _Unusable("unreachable", f"name {host!r}: no answer within {timeout:g} s") from exc
+        message = msg("name {host!r}: no answer within {seconds:g} s", host=host, seconds=timeout)
+        raise _Unusable("unreachable", message) from exc
     except (OSError, UnicodeError, ValueError) as exc:  # e.g. a label longer than 63 chars
-        raise _Unusable("unreachable", f"name {host!r} cannot be looked up: {exc}") from exc
+        message = msg("name {host!r} cannot be looked up: {error}", host=host, error=str(exc))
+        raise _Unusable("unreachable", message) from exc
     if not infos:
-        raise _Unusable("unreachable", f"name {host!r} has no address")
+        raise _Unusable("unreachable", msg("name {host!r} has no address", host=host))
     infos.sort(key=lambda info: info[0] != socket.AF_INET)
     return infos[0][0], infos[0][4]
 
@@ -135,7 +139,7 @@ def _connected_socket(family: int, sockaddr: Any, target: str) -> socket.socket:
         sock.connect(sockaddr)  # no packet: only picks the route and the local address
     except OSError as exc:
         sock.close()
-        raise _os_error(exc, f"cannot send to {target}") from exc
+        raise _os_error(exc, msg("cannot send to {target}", target=target)) from exc
     return sock
 
 
@@ -152,13 +156,13 @@ async def _await_answer(sock: socket.socket, wait: float) -> bytes | None:
 
 def _check_port(port: int, lowest: int) -> int:
     if not lowest <= port <= 65535:
-        raise ValueError(f"UDP port {port} is not {lowest}-65535")
+        raise ValueError(msg("UDP port {port} is not {lowest}-65535", port=port, lowest=lowest))
     return port
 
 
 def _positive(name: str, value: float) -> float:
     if not value > 0:
-        raise ValueError(f"{name} must be > 0, not {value}")
+        raise ValueError(msg("{name} must be > 0, not {value}", name=name, value=value))
     return value
 
 
@@ -257,7 +261,7 @@ class UdpListenProbe:
         self.nonce = check_nonce(nonce) if nonce is not None else new_nonce()
         self.expect_from = expect_from
         if want < 1:
-            raise ValueError(f"want must be >= 1, not {want}")
+            raise ValueError(msg("{name} must be >= 1, not {value}", name="want", value=want))
         self.want = want
         self.on_listening = on_listening
         self.target = format_target(bind, port)
@@ -279,7 +283,9 @@ class UdpListenProbe:
             )
         except (OSError, OverflowError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            message = f"cannot listen on UDP {self.target}: {reason}"
+            message = msg(
+                "cannot listen on UDP {target}: {error}", target=self.target, error=reason
+            )
             return self._result("error", message, started, details={"nonce": self.nonce})
         # Resolve the server's name while listening, not after: the verdict must not overrun.
         expected = asyncio.ensure_future(_addresses_of(self.expect_from, self.timeout))
@@ -330,29 +336,45 @@ class UdpListenProbe:
             "udp.datagrams-received": True,
             "udp.source-address": first.address,
         }
-        message = (
-            f"received {len(collector.arrivals)} datagram(s) from "
-            f"{format_target(first.address, first.port)} after {first.delay:.2f} s"
+        message = msg(
+            "received {count} datagram(s) from {source} after {seconds:.2f} s",
+            count=len(collector.arrivals),
+            source=format_target(first.address, first.port),
+            seconds=first.delay,
         )
         if len(collector.arrivals) < self.want:
-            message += f" ({self.want} wanted; some were lost or not sent)"
+            message = msg(
+                "{message} ({want} wanted; some were lost or not sent)",
+                message=message,
+                want=self.want,
+            )
         notes: list[Note] = []
         if self.expect_from is not None:
             nat = self._nat_check(first.address, expected, details)
             if nat is not None:
                 facts["udp.nat-suspected"] = nat
             if nat:
-                message += f"; not from {self.expect_from}: NAT between server and client?"
+                message = msg(
+                    "{message}; not from {host}: NAT between server and client?",
+                    message=message,
+                    host=self.expect_from,
+                )
                 notes.append(nat_note(first.address, self.expect_from))
         return self._result("ok", message, started, facts, details, notes)
 
     def _silence(self, ignored: int, details: dict[str, Any], started: float) -> ProbeResult:
-        message = (
-            f"nothing arrived on UDP port {self.bound_port} within {self.timeout:g} s: a router "
-            "or firewall drops UDP from the server, or the sender did not run"
+        message = msg(
+            "nothing arrived on UDP port {port} within {seconds:g} s: a router "
+            "or firewall drops UDP from the server, or the sender did not run",
+            port=self.bound_port,
+            seconds=self.timeout,
         )
         if ignored:
-            message += f" ({ignored} datagram(s) without this nonce ignored)"
+            message = msg(
+                "{message} ({count} datagram(s) without this nonce ignored)",
+                message=message,
+                count=ignored,
+            )
         facts = {"udp.datagrams-received": False}
         return self._result("fault", message, started, facts, details, [NO_DATAGRAM])
 
@@ -369,7 +391,7 @@ class UdpListenProbe:
     def _result(
         self,
         status: Status,
-        message: str,
+        message: Message,
         started: float,
         facts: dict[str, Any] | None = None,
         details: dict[str, Any] | None = None,
@@ -432,9 +454,11 @@ class UdpSendProbe:
         self.host = host
         self.port = _check_port(port, 1)
         if count < 1:
-            raise ValueError(f"count must be >= 1, not {count}")
+            raise ValueError(msg("{name} must be >= 1, not {value}", name="count", value=count))
         if interval < 0:
-            raise ValueError(f"interval must be >= 0, not {interval}")
+            raise ValueError(
+                msg("{name} must be >= 0, not {value}", name="interval", value=interval)
+            )
         self.count, self.interval = count, interval
         self.nonce = check_nonce(nonce) if nonce is not None else new_nonce()
         self.timeout = _positive("timeout", timeout)
@@ -478,7 +502,7 @@ class UdpSendProbe:
                 log.refused += 1
                 continue
             except OSError as exc:
-                raise _os_error(exc, f"sending to {self.target} failed") from exc
+                raise _os_error(exc, self._failed()) from exc
             log.sent += 1
             return
 
@@ -492,24 +516,39 @@ class UdpSendProbe:
                 log.refused += 1
                 continue
             except OSError as exc:
-                raise _os_error(exc, f"sending to {self.target} failed") from exc
+                raise _os_error(exc, self._failed()) from exc
             if answer is None:
                 return
             log.replies += 1
 
-    def _message(self, log: _SendLog) -> str:
-        message = f"sent {log.sent} datagram(s) to {self.target} with nonce {self.nonce}"
+    def _failed(self) -> Message:
+        return msg("sending to {target} failed", target=self.target)
+
+    def _message(self, log: _SendLog) -> Message:
+        message = msg(
+            "sent {count} datagram(s) to {target} with nonce {nonce}",
+            count=log.sent,
+            target=self.target,
+            nonce=self.nonce,
+        )
         if log.sent < self.count:
-            message += f" ({self.count} asked; {self.timeout:g} s timeout reached)"
+            message = msg(
+                "{message} ({count} asked; {seconds:g} s timeout reached)",
+                message=message,
+                count=self.count,
+                seconds=self.timeout,
+            )
         if log.refused:
-            message += (
-                f"; the far end answered ICMP port unreachable {log.refused} time(s): "
-                "nothing listens on that port"
+            message = msg(
+                "{message}; the far end answered ICMP port unreachable {count} time(s): "
+                "nothing listens on that port",
+                message=message,
+                count=log.refused,
             )
         return message
 
     def _result(
-        self, status: Status, message: str, started: float, details: dict[str, Any]
+        self, status: Status, message: Message, started: float, details: dict[str, Any]
     ) -> ProbeResult:
         elapsed = time.monotonic() - started
         return ProbeResult(self.name, self.target, status, message, {}, details, [], elapsed)
@@ -581,7 +620,7 @@ class UdpRefusedProbe:
                 details["answer-after-s"] = round(time.monotonic() - started, 3)
                 return "refused"
             except OSError as exc:
-                raise _os_error(exc, f"no way to {self.target}") from exc
+                raise _os_error(exc, msg("no way to {target}", target=self.target)) from exc
             if data is not None:
                 details["answer-after-s"] = round(time.monotonic() - started, 3)
                 details["reply-bytes"] = len(data)
@@ -590,29 +629,36 @@ class UdpRefusedProbe:
 
     def _refused(self, started: float, details: dict[str, Any]) -> ProbeResult:
         facts = {"udp.icmp-port-unreachable": True, "udp.reply-received": False}
-        message = (
-            f"ICMP port unreachable from {self.target}: the host answered, nothing listens on "
-            "that UDP port (normal for a client restarted without logging off, KB 159302)"
+        message = msg(
+            "ICMP port unreachable from {target}: the host answered, nothing listens on "
+            "that UDP port (normal for a client restarted without logging off, KB 159302)",
+            target=self.target,
         )
         return self._result("ok", message, started, facts, details, [PORT_UNREACHABLE_NOTE])
 
     def _reply(self, started: float, details: dict[str, Any]) -> ProbeResult:
         facts = {"udp.icmp-port-unreachable": False, "udp.reply-received": True}
-        message = f"a datagram came back from {self.target}: something listens there and replies"
+        message = msg(
+            "a datagram came back from {target}: something listens there and replies",
+            target=self.target,
+        )
         return self._result("ok", message, started, facts, details)
 
     def _silence(self, started: float, details: dict[str, Any]) -> ProbeResult:
         facts = {"udp.icmp-port-unreachable": False, "udp.reply-received": False}
-        message = (
-            f"no answer from {self.target} within {self.timeout:g} s to {details['sent']} "
-            "datagram(s): dropped or filtered on the path (or a listener that does not reply)"
+        message = msg(
+            "no answer from {target} within {seconds:g} s to {count} "
+            "datagram(s): dropped or filtered on the path (or a listener that does not reply)",
+            target=self.target,
+            seconds=self.timeout,
+            count=details["sent"],
         )
         return self._result("fault", message, started, facts, details)
 
     def _result(
         self,
         status: Status,
-        message: str,
+        message: Message,
         started: float,
         facts: dict[str, Any],
         details: dict[str, Any],

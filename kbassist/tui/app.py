@@ -23,6 +23,7 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from ..api import Diagnoser
 from ..probes.base import ProbeResult
+from ..probes.runner import ProbeEvent
 from ..session import FileEntry, Session
 from . import i18n
 from .dialogs import ArticleScreen, Palette, PathPrompt
@@ -122,7 +123,7 @@ class KbassistApp(App[None]):
         self.browsing = False
         self.browse_root = Path.cwd()
         self.probing = False
-        self.probe_log: list[str] = []
+        self.probe_log: list[ProbeEvent | str] = []  # events, shown in the current language
         self.probe_fields = dict(PROBE_FORM_DEFAULTS)  # kept when the panel is recomposed
         self.done_steps: dict[str, bool] = {}
         self.saved_to: Path | None = None

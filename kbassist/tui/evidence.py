@@ -49,7 +49,8 @@ class EvidencePanel(Vertical):
                 )
             for entry in kb.session.files:
                 if entry.problem is not None:
-                    yield Static(Content(safe(f"✗ {entry.problem}")), classes="file refused")
+                    line = f"✗ {entry.problem.text(kb.session.lang)}"
+                    yield Static(Content(safe(line)), classes="file refused")
                     continue
                 artifact = entry.artifact
                 assert artifact is not None
@@ -64,9 +65,11 @@ class EvidencePanel(Vertical):
     def _add(self, text: str) -> None:
         if not text.strip():
             return
-        entry = cast("KbassistApp", self.app).add_file(Path(text.strip()).expanduser())
+        kb = cast("KbassistApp", self.app)
+        entry = kb.add_file(Path(text.strip()).expanduser())
         if entry.problem is not None:
-            self.app.notify(str(entry.problem), severity="error", timeout=8)
+            line = safe(entry.problem.text(kb.session.lang))  # the file's name is not markup
+            self.app.notify(line, severity="error", timeout=8, markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "file-path":

@@ -1,31 +1,20 @@
-"""The terminal UI's own strings, through gettext.
+"""The terminal UI's own strings, through the core's gettext catalog.
 
 Strings are marked ``_("...")`` and looked up when shown, so switching
-language takes effect at the next redraw. Catalogs live in
-``kbassist/tui/locale/<lang>/LC_MESSAGES/kbassist.mo``, built from the
-``.po`` files with Babel (``make i18n``). English is the source language.
-Pack content (questions, causes, articles) is translated by the pack itself.
+language takes effect at the next redraw. The catalog is the core's
+(:mod:`kbassist.i18n`, ``kbassist/locale``), which also says the core's
+lines (a file refused, a probe's result) in the agent's language; it is
+built with Babel (``make i18n``). English is the source language. Pack
+content (questions, causes, articles) is translated by the pack itself.
 """
 
 from __future__ import annotations
 
-import gettext
-from pathlib import Path
+from .. import i18n as core
 
-DOMAIN = "kbassist"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("en", "fr")
 
-_catalogs: dict[str, gettext.NullTranslations] = {}
 _current = "en"
-
-
-def _catalog(lang: str) -> gettext.NullTranslations:
-    if lang not in _catalogs:
-        _catalogs[lang] = gettext.translation(
-            DOMAIN, localedir=LOCALE_DIR, languages=[lang], fallback=True
-        )
-    return _catalogs[lang]
 
 
 def set_language(lang: str) -> None:
@@ -41,11 +30,14 @@ def current_language() -> str:
 
 def _(message: str) -> str:
     """The message in the current language (itself when no translation exists)."""
-    if not message:  # gettext("") is the catalog's header
-        return message
-    return _catalog(_current).gettext(message)
+    return core.translate(message, _current)
 
 
 def N_(message: str) -> str:
     """Mark a string for extraction where it is defined; translate it where it is shown."""
     return message
+
+
+def tr(line: str) -> str:
+    """A line from the core (a :class:`~kbassist.i18n.Message`) in the current language."""
+    return core.translated(line, _current)

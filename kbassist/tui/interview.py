@@ -12,7 +12,8 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..errors import InputError
-from .i18n import N_, _
+from ..report.render import safe
+from .i18n import N_, _, tr
 from .views import answer_label, question_view
 
 if TYPE_CHECKING:
@@ -132,7 +133,8 @@ class InterviewPanel(Vertical):
         try:
             self.kb.answer(question_id, value)
         except InputError as error:
-            self.query_one("#answer-error", Label).update(Content(str(error.problems[0].message)))
+            reason = tr(error.problems[0].message)
+            self.query_one("#answer-error", Label).update(Content(safe(reason)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         question_id = self.kb.asking()

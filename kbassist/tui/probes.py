@@ -17,7 +17,7 @@ from textual.worker import Worker
 from ..probes.base import Probe, ProbeResult
 from ..probes.runner import ProbeEvent, run_all
 from ..report.render import safe
-from .i18n import N_, _
+from .i18n import N_, _, tr
 from .views import status_label
 
 if TYPE_CHECKING:
@@ -95,6 +95,28 @@ def make_probe(
     return UdpRefusedProbe(host, port, timeout=timeout)
 
 
+def log_line(entry: ProbeEvent | str) -> str:
+    """A line of the probe log, said in the current language each time it is shown."""
+    if isinstance(entry, str):
+        return entry
+    probe = entry.probe
+    if entry.kind == "started":
+        line = "… " + _("{name} {target}: checking (up to {seconds} s)").format(
+            name=probe.name, target=probe.target, seconds=f"{probe.timeout:g}"
+        )
+    else:
+        result = entry.result
+        assert result is not None
+        line = "✔ " if result.status == "ok" else "✗ "
+        line += _("{name} {target}: {status} — {message}").format(
+            name=probe.name,
+            target=probe.target,
+            status=status_label(result.status),
+            message=tr(result.message),
+        )
+    return safe(line)  # banners and messages come from the network
+
+
 class ProbePanel(Vertical):
     def compose(self) -> ComposeResult:
         kb = cast("KbassistApp", self.app)
@@ -120,8 +142,8 @@ class ProbePanel(Vertical):
             yield Button(_("Cancel"), id="probe-cancel", disabled=not kb.probing)
         yield Label("", id="probe-error")
         with VerticalScroll(id="probe-log"):
-            for line in kb.probe_log:
-                yield Static(Content(line), classes="probe-line")
+            for entry in kb.probe_log:
+                yield Static(Content(log_line(entry)), classes="probe-line")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id != "probe-kind" or not isinstance(event.value, str):
@@ -167,7 +189,7 @@ class ProbePanel(Vertical):
                 on_listening=self._listening,
             )
         except ValueError as exc:
-            self.query_one("#probe-error", Label).update(Content(str(exc)))
+            self.query_one("#probe-error", Label).update(Content(tr(exc.args[0])))
             return
         self.query_one("#probe-error", Label).update("")
         self.run_probes([probe])
@@ -188,27 +210,16 @@ class ProbePanel(Vertical):
         """The listener is bound: tell the agent what to run on the server."""
         command = probe.sender_command(socket.gethostname())
         line = _("listening; on the Exchange server run: {command}").format(command=command)
-        self._log("… " + line)
+        self._log(safe("… " + line))
 
     def _progress(self, event: ProbeEvent) -> None:
-        probe = event.probe
-        if event.kind == "started":
-            line = "… " + _("{name} {target}: checking (up to {seconds} s)").format(
-                name=probe.name, target=probe.target, seconds=f"{probe.timeout:g}"
-            )
-        else:
-            assert event.result is not None
-            result = event.result
-            line = f"{'✔' if result.status == 'ok' else '✗'} {probe.name} {probe.target}: "
-            line += f"{status_label(result.status)} — {result.message}"
-        self._log(line)
+        self._log(event)  # not its text: the language may change
 
-    def _log(self, line: str) -> None:
+    def _log(self, entry: ProbeEvent | str) -> None:
         kb = cast("KbassistApp", self.app)
-        line = safe(line)  # banners and messages come from the network
-        kb.probe_log.append(line)
+        kb.probe_log.append(entry)
         log = self.query_one("#probe-log", VerticalScroll)
-        log.mount(Static(Content(line), classes="probe-line"))
+        log.mount(Static(Content(log_line(entry)), classes="probe-line"))
         log.scroll_end(animate=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
+from ...i18n import msg
 from ..base import Artifact, ArtifactError, Head
 from ..textfile import HEAD_BYTES, decode_head
 from . import classic, csvexport, evtxfile, wevtutil_text, wevtutil_xml
@@ -34,7 +35,7 @@ def parse(path: Path) -> Artifact:
         data = handle.read(HEAD_BYTES)
     fmt = _format(Head(data, decode_head(data)))
     if fmt is None:
-        raise ArtifactError(str(path), "not an event log export in a known format")
+        raise ArtifactError(str(path), msg("not an event log export in a known format"))
     sink = Collector(Artifact(path, KIND))
     fmt.read(path, sink)
     return sink.finish()

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...i18n import msg
 from ..base import Artifact, ArtifactError, Note
 
 KEEP_PER_KEY = 100
@@ -126,17 +127,18 @@ class Collector:
     def add(self, event: Event) -> None:
         """Check ``event`` is usable and count it; malformed events stop the file here."""
         where = event.line
-        name = f"event {event.number}"
-        if event.record is not None:
-            name += f" (record {event.record})"
+        if event.record is None:
+            name = msg("event {number}", number=event.number)
+        else:
+            name = msg("event {number} (record {record})", number=event.number, record=event.record)
         if not event.source or not event.source.strip():
-            raise ArtifactError(self.file, f"{name} has no source", where)
+            raise ArtifactError(self.file, msg("{event} has no source", event=name), where)
         if event.id is None or not str(event.id).strip():
-            raise ArtifactError(self.file, f"{name} has no Event ID", where)
+            raise ArtifactError(self.file, msg("{event} has no Event ID", event=name), where)
         number = event_id(event.id, event.qualifiers)
         if number is None:
             shown = str(event.id).strip()[:40]
-            raise ArtifactError(self.file, f"Event ID {shown!r} is not a number", where)
+            raise ArtifactError(self.file, msg("Event ID {id!r} is not a number", id=shown), where)
         self.seen += 1
         key = (source_slug(event.source), number)
         count = self._counts.get(key, 0)

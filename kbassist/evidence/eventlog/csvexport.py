@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from ...i18n import msg
 from ..base import ArtifactError, Head
 from ..textfile import open_text
 from .collect import FIELD_CAP, Collector, Event
@@ -47,11 +48,17 @@ def read(path: Path, sink: Collector) -> None:
                 if not any(cell.strip() for cell in row) or _is_header(row):
                     continue
                 if len(row) != _COLUMNS:
-                    message = f"CSV row has {len(row)} columns, expected {_COLUMNS}"
+                    message = msg(
+                        "CSV row has {count} columns, expected {expected}",
+                        count=len(row),
+                        expected=_COLUMNS,
+                    )
                     raise ArtifactError(file, message, start)
                 sink.add(_event(sink.seen + 1, start, row))
         except csv.Error as exc:
-            raise ArtifactError(file, f"CSV error: {exc}", reader.line_num) from None
+            raise ArtifactError(
+                file, msg("CSV error: {error}", error=str(exc)), reader.line_num
+            ) from None
 
 
 def _event(number: int, line: int, row: list[str]) -> Event:

@@ -18,6 +18,7 @@ from typing import Any
 
 from evtx import PyEvtxParser
 
+from ...i18n import Message, msg
 from ..base import ArtifactError, Head
 from .collect import MAX_STRINGS, Collector, Event
 
@@ -38,11 +39,11 @@ def read(path: Path, sink: Collector) -> None:
         for position, record in enumerate(parser.records_json(), 1):
             sink.add(_event(position, record))
     except (RuntimeError, OSError, ValueError) as exc:
-        raise ArtifactError(file, f"corrupt .evtx: {_first_line(exc)}") from None
+        raise ArtifactError(file, msg("corrupt .evtx: {error}", error=_first_line(exc))) from None
     except BaseException as exc:
         if type(exc).__name__ != "PanicException":  # a Rust panic surfaces as BaseException
             raise
-        raise ArtifactError(file, "corrupt .evtx: the evtx parser could not read it") from None
+        raise ArtifactError(file, msg("corrupt .evtx: the evtx parser could not read it")) from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -56,22 +57,36 @@ def _check_container(file: str, path: Path) -> None:
     with path.open("rb") as handle:
         header = handle.read(_HEADER_FIELDS)
     if len(header) < _HEADER_FIELDS:
-        raise ArtifactError(file, f"truncated .evtx: the file header has only {len(header)} bytes")
+        raise ArtifactError(file, _short_header(len(header)))
     (stored,) = struct.unpack_from("<I", header, 124)
     if zlib.crc32(header[:120]) != stored:
-        raise ArtifactError(file, "corrupt .evtx: the file header checksum does not match")
+        raise ArtifactError(file, msg("corrupt .evtx: the file header checksum does not match"))
     block, declared = struct.unpack_from("<HH", header, 40)
     if size < block:
-        raise ArtifactError(file, f"truncated .evtx: the file header has only {size} bytes")
+        raise ArtifactError(file, _short_header(size))
     chunks, partial = divmod(size - block, CHUNK_SIZE)
     if partial:
         raise ArtifactError(
-            file, f"truncated .evtx: the last chunk has {partial} of {CHUNK_SIZE} bytes"
+            file,
+            msg(
+                "truncated .evtx: the last chunk has {size} of {full} bytes",
+                size=partial,
+                full=CHUNK_SIZE,
+            ),
         )
     if declared > chunks:
         raise ArtifactError(
-            file, f"truncated .evtx: the header lists {declared} chunks, the file holds {chunks}"
+            file,
+            msg(
+                "truncated .evtx: the header lists {declared} chunks, the file holds {chunks}",
+                declared=declared,
+                chunks=chunks,
+            ),
         )
+
+
+def _short_header(size: int) -> Message:
+    return msg("truncated .evtx: the file header has only {size} bytes", size=size)
 
 
 def _event(position: int, record: dict[str, Any]) -> Event:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 from xml.parsers import expat
 
+from ...i18n import Message, msg
 from ..base import ArtifactError, Head
 from ..textfile import open_text
 from .collect import MAX_STRINGS, Collector, Event, TextBuffer
@@ -47,8 +48,8 @@ class _Handler:
         self.leaf: list[bool] = []
         self.rendered_level: str | None = None
 
-    def refuse(self, what: str) -> NoReturn:
-        raise ArtifactError(self.file, f"{what} not allowed in an event export", self.line)
+    def refuse(self, message: Message) -> NoReturn:
+        raise ArtifactError(self.file, message, self.line)
 
     @property
     def line(self) -> int:
@@ -133,9 +134,15 @@ def _parser(file: str, sink: Collector) -> tuple[expat.XMLParserType, _Handler]:
     parser.StartElementHandler = handler.start
     parser.EndElementHandler = handler.end
     parser.CharacterDataHandler = handler.text
-    parser.StartDoctypeDeclHandler = lambda *_: handler.refuse("a DOCTYPE is")
-    parser.EntityDeclHandler = lambda *_: handler.refuse("an entity declaration is")
-    parser.ExternalEntityRefHandler = lambda *_: handler.refuse("an external entity is")
+    parser.StartDoctypeDeclHandler = lambda *_: handler.refuse(
+        msg("a DOCTYPE is not allowed in an event export")
+    )
+    parser.EntityDeclHandler = lambda *_: handler.refuse(
+        msg("an entity declaration is not allowed in an event export")
+    )
+    parser.ExternalEntityRefHandler = lambda *_: handler.refuse(
+        msg("an external entity is not allowed in an event export")
+    )
     return parser, handler
 
 
@@ -168,11 +175,12 @@ def read(path: Path, sink: Collector) -> None:
         parser.Parse(f"</{_ROOT}>", True)
     except expat.ExpatError as exc:
         message = expat.errors.messages.get(exc.code, "not well-formed")
-        raise ArtifactError(file, f"XML error: {message}", exc.lineno) from None
+        raise ArtifactError(file, msg("XML error: {error}", error=message), exc.lineno) from None
 
 
 def _check_closed(file: str, handler: _Handler) -> None:
     if handler.event is not None:
-        raise ArtifactError(file, "truncated XML: <Event> not closed", handler.event.line)
+        raise ArtifactError(file, msg("truncated XML: <Event> not closed"), handler.event.line)
     if len(handler.outer) > 1:
-        raise ArtifactError(file, f"truncated XML: <{handler.outer[-1]}> not closed", handler.line)
+        message = msg("truncated XML: <{element}> not closed", element=handler.outer[-1])
+        raise ArtifactError(file, message, handler.line)
