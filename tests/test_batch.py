@@ -211,6 +211,6 @@ def test_the_batch_module_does_not_import_the_ui():
     code = (
         "import sys, kbassist.batch; "
         "assert not any(m.startswith('textual') for m in sys.modules), 'textual'; "
-        "assert 'durable' not in sys.modules, 'durable'"
+        "assert 'durable_rules_engine' not in sys.modules, 'durable_rules_engine'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -20,6 +20,7 @@ nested rules, many facts) and how kbassist keeps inside them.
 
 from __future__ import annotations
 
+import json
 import operator
 import random
 from typing import Any
@@ -35,9 +36,8 @@ from kbassist.engine.durable_backend import (
     FIELD_LIMIT,
     GROUP_LIMIT,
     DurableBackend,
-    _host_class,
-    _noop,
     groups,
+    native,
 )
 from kbassist.engine.reasoner import askable, candidate_values, rank_questions, run
 from kbassist.engine.reference import ReferenceBackend, holds
@@ -382,6 +382,18 @@ def test_sessions_are_deleted_so_thousands_of_cases_run_through_one_backend():
     assert fired_total > 3000  # the cases really exercised rules, not just the guard
 
 
+def test_a_closed_backend_frees_its_rulesets_and_registers_them_again_on_use():
+    backend = DurableBackend(PACK.compiled.slots, PACK.compiled.rules)
+    level = PACK.compiled.levels[0]
+    inputs = {"answer:cisco-vpn-version": (3, 6, 3, 0), "fact:enumprot.failed": True}
+    before = assert_same_firing(backend, level, inputs)
+    handles = [handle for parts in backend._rulesets.values() for handle, _ in parts]
+    backend.close()
+    with pytest.raises(DurableError):  # the native ruleset is gone, not merely forgotten
+        native().assert_fact(handles[0], json.dumps({"sid": "x", "kb": 1}))
+    assert backend.fire(level, inputs) == before and before
+
+
 # --- b) randomly generated packs -----------------------------------------------------------
 
 EXPRESSION_LIMIT = "error code: 113"  # durable_rules' ERR_EXPRESSION_LIMIT_EXCEEDED
@@ -644,17 +656,18 @@ def test_version_range_with_one_more_comparison_is_evaluated():
 
 def test_the_group_limit_is_durables_own():
     """GROUP_LIMIT nested groups register; one more is durable's error 113."""
-    host = _host_class()()
 
     def nested(n: int) -> dict[str, Any]:  # n groups: and[or[x, y], or[..], ...]
         return {"$and": [{"kb": 1}] + [{"$or": [{f"x{i}": 1}, {f"y{i}": 2}]} for i in range(n - 1)]}
 
     assert groups(nested(GROUP_LIMIT)) == GROUP_LIMIT
-    host.register_rulesets({"fits": {"r": {"all": [{"m": nested(GROUP_LIMIT)}], "run": _noop}}})
+
+    def create(name: str, n: int) -> Any:
+        return native().create_ruleset(name, json.dumps({"r": {"all": [{"m": nested(n)}]}}))
+
+    native().delete_ruleset(create("fits", GROUP_LIMIT))
     with pytest.raises(DurableError, match="113"):
-        host.register_rulesets(
-            {"over": {"r": {"all": [{"m": nested(GROUP_LIMIT + 1)}], "run": _noop}}}
-        )
+        create("over", GROUP_LIMIT + 1)
 
 
 def test_a_rule_too_nested_for_the_engine_is_a_pack_error():

@@ -37,19 +37,20 @@ def imported_by_cli(*args: str) -> set[str]:
 def test_help_imports_no_engine_model_or_ui():
     imported = imported_by_cli("--help")
     assert "click" in imported
-    for heavy in ("pydantic", "durable", "yaml", "markdown_it", "asyncio", "textual"):
+    for heavy in ("pydantic", "durable_rules_engine", "yaml", "markdown_it", "asyncio", "textual"):
         assert heavy not in imported, heavy
 
 
 def test_diagnose_from_a_file_imports_no_ui_probe_or_parser():
     args = ("diagnose", str(SAMPLES / "winsock-orphan-transport.reg"), "--format", "json")
     first = imported_by_cli(*args)  # fills the session's pack cache if nothing did yet
-    assert {"pydantic", "durable"} <= first
+    assert {"pydantic", "durable_rules_engine"} <= first
     assert not first & {"textual", "asyncio"}
     # With the pack from the cache, neither its YAML nor its articles are parsed.
     imported = imported_by_cli(*args)
-    assert {"pydantic", "durable"} <= imported
-    for needless in ("textual", "asyncio", "yaml", "markdown_it"):
+    assert {"pydantic", "durable_rules_engine"} <= imported
+    # durable's Python package (its Host, threads and all) is never needed, only its engine.
+    for needless in ("textual", "asyncio", "yaml", "markdown_it", "durable"):
         assert needless not in imported, needless
 
 
