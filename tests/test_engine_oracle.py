@@ -361,6 +361,21 @@ def test_incremental_what_if_ranks_questions_exactly_like_full_reruns(case):
     assert rank_questions(PACK, case, now) == exhaustive_ranking(PACK, case, now)
 
 
+@settings(max_examples=500, deadline=None)
+@given(inputs=inputs_for(PACK.compiled, _bundled_base()))
+def test_the_what_if_plan_sees_each_literal_as_the_reference_does(inputs):
+    """What-ifs read a case as one bit per literal; each bit is the reference's verdict."""
+    plan = PACK.compiled.plan
+    truth = plan.truth(inputs)
+    assert [bool(truth >> n & 1) for n in range(len(plan.lits))] == [
+        holds(lit, inputs) for lit in plan.lits
+    ]
+    assert truth >> len(plan.lits) == 0
+    for rule in PACK.compiled.rules:  # and a disjunct's mask holds exactly when it does
+        for d, need in enumerate(plan.needs[rule.index]):
+            assert (truth & need == need) == all(holds(lit, inputs) for lit in rule.disjuncts[d])
+
+
 def test_sessions_are_deleted_so_thousands_of_cases_run_through_one_backend():
     """A ruleset allows 1024 open sessions: 3000 cases pass only if each one is deleted."""
     backend = DurableBackend(PACK.compiled.slots, PACK.compiled.rules)

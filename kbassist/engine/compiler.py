@@ -24,7 +24,7 @@ from ..pack.model import AllOf, AnyOf, Leaf, NotOf
 from ..values import parse_version
 
 if TYPE_CHECKING:
-    from .whatif import Readers
+    from .whatif import Plan
 
 MAX_DISJUNCTS = 64  # also what one durable ruleset can run (durable_backend.RULESET_LIMIT)
 
@@ -86,11 +86,11 @@ class CompiledPack:
         return [[r for r in self.rules if r.level == lvl] for lvl in range(depth + 1)]
 
     @cached_property
-    def readers(self) -> Readers:
-        """Which rules read each slot: what a what-if answer re-evaluates."""
-        from .whatif import Readers
+    def plan(self) -> Plan:
+        """The rules as literal bits and readers per slot: what what-if answers evaluate."""
+        from .whatif import Plan
 
-        return Readers.of(self)
+        return Plan(self.rules)
 
 
 def normalise_literal(slot: Slot, op: str, value: Any) -> Any:

@@ -101,14 +101,20 @@ def candidate_values(pack: Pack, question_id: str) -> list[str]:
     return cached
 
 
-def _candidate_slot_values(pack: Pack, question_id: str) -> list[Any]:
-    """The candidates as the evaluators read them (normalised once per pack)."""
-    key = f"slot:{question_id}"
+def _candidate_bits(pack: Pack, question_id: str) -> list[int]:
+    """The distinct literal bits the candidates set (once per pack): the rules cannot
+    tell apart two answers that set the same bits, so each is tried once."""
+    key = f"bits:{question_id}"
     cached = pack._candidates.get(key)
     if cached is None:
         question = pack.questions[question_id]
-        values = [slot_value(question, v) for v in candidate_values(pack, question_id)]
-        cached = pack._candidates[key] = values
+        slot = f"answer:{question_id}"
+        plan = pack.compiled.plan
+        bits = [
+            plan.slot_bits(slot, slot_value(question, v))
+            for v in candidate_values(pack, question_id)
+        ]
+        cached = pack._candidates[key] = list(dict.fromkeys(bits))
     return cached
 
 
@@ -181,9 +187,11 @@ def rank_questions(pack: Pack, case: Case, now: Outcome) -> list[tuple[str, floa
     scored = []
     for question_id in askable(pack, case, now.inputs):
         slot = f"answer:{question_id}"
+        current = whatif.slot_bits(slot)
         best = 0.0
-        for value in _candidate_slot_values(pack, question_id):
-            best = max(best, whatif.change(slot, value))
+        for bits in _candidate_bits(pack, question_id):
+            if bits != current:  # else no rule would notice the answer
+                best = max(best, whatif.change(slot, bits))
         if best > 1e-9:
             scored.append((question_id, best))
     order = pack.question_order

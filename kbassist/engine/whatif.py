@@ -1,20 +1,26 @@
-"""What-if answers, evaluated incrementally.
+"""What-if answers, evaluated incrementally over the truth of each literal.
 
 Ranking questions asks, for every unanswered question and each answer worth
 trying, how much the outcome would change. Re-running the whole pack for each
-of those (about 28 runs a case for the bundled pack) cost far more than the
-diagnosis itself. One answer only changes one slot, so only the rules that read
-that slot can fire differently, and after them only the rules that read a
-finding whose certainty moved. This module re-evaluates exactly those, starting
-from the outcome of the real run, with the reference semantics (which tests
-prove equal to the durable backend's). Its scores equal a full re-run's; a test
-checks that against the exhaustive ranking.
+of those cost far more than the diagnosis itself. Two facts make it cheap:
+
+* Rules read inputs only through their literals, so a case is, to the rules,
+  one integer: bit *n* set when literal *n* holds (:class:`Plan` numbers them
+  once per pack). A disjunct holds when its bits are all set.
+* One answer changes one slot, so only that slot's literal bits change (and
+  which bits an answer sets is known per pack, not per case), only the rules
+  that read that slot can fire differently, and after them only the rules
+  that read a finding whose certainty moved.
+
+So :class:`WhatIf` starts from the outcome of the real run and re-evaluates
+exactly those rules with bit tests, with the reference semantics (which tests
+prove equal to the durable backend's). Its scores equal a full re-run's; a
+test checks that against the exhaustive ranking.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .certainty import combine
@@ -25,28 +31,82 @@ if TYPE_CHECKING:
     from ..pack.loader import Pack
     from .reasoner import Outcome
 
-Effect = tuple[float, tuple[Lit, ...]] | None  # a rule's (certainty, disjunct), None if silent
+Effect = tuple[float, int] | None  # a rule's (certainty, disjunct index), None if silent
 
 
-@dataclass(frozen=True)
-class Readers:
-    """For each slot, the rules that read it, by level: who can change when it does."""
+class Plan:
+    """A compiled pack seen as bits: its literals numbered, each disjunct a mask."""
 
-    by_slot: dict[str, tuple[frozenset[int], ...]]
-    rules: dict[int, CompiledRule]
-    depth: int
-
-    @classmethod
-    def of(cls, compiled: Any) -> Readers:  # a CompiledPack
-        depth = max((r.level for r in compiled.rules), default=0) + 1
-        sets: dict[str, list[set[int]]] = {}
-        for rule in compiled.rules:
+    def __init__(self, rules: Iterable[CompiledRule]):
+        rules = list(rules)
+        numbers: dict[Lit, int] = {}
+        for rule in rules:
             for disjunct in rule.disjuncts:
                 for lit in disjunct:
-                    levels = sets.setdefault(lit.slot, [set() for _ in range(depth)])
-                    levels[rule.level].add(rule.index)
-        by_slot = {slot: tuple(frozenset(s) for s in levels) for slot, levels in sets.items()}
-        return cls(by_slot, {r.index: r for r in compiled.rules}, depth)
+                    numbers.setdefault(lit, len(numbers))
+        self.lits: list[Lit] = list(numbers)
+        self.on_slot: dict[str, list[int]] = {}
+        for lit, n in numbers.items():
+            self.on_slot.setdefault(lit.slot, []).append(n)
+        self.slot_mask = {slot: _bits(ns) for slot, ns in self.on_slot.items()}
+        # A missing slot fails every test, so exactly the negated literals hold.
+        self.absent = _bits(n for lit, n in numbers.items() if lit.negated)
+        self.rules = {r.index: r for r in rules}
+        self.needs = {
+            r.index: tuple(_bits(numbers[lit] for lit in d) for d in r.disjuncts) for r in rules
+        }
+        # The findings whose certainty bounds each disjunct's premise (see premise()).
+        self.premises = {
+            r.index: tuple(
+                tuple(
+                    lit.slot[8:] for lit in d if lit.slot.startswith("finding:") and not lit.negated
+                )
+                for d in r.disjuncts
+            )
+            for r in rules
+        }
+        self.depth = max((r.level for r in rules), default=0) + 1
+        readers: dict[str, list[set[int]]] = {}
+        for rule in rules:
+            for slot in {lit.slot for d in rule.disjuncts for lit in d}:
+                levels = readers.setdefault(slot, [set() for _ in range(self.depth)])
+                levels[rule.level].add(rule.index)
+        # slot -> per level, the rules that read it: who can change when it does
+        self.readers = {s: tuple(frozenset(lv) for lv in levels) for s, levels in readers.items()}
+        # finding slot -> bits of its literals when the finding (does not, does) hold
+        self.finding_bits = {
+            slot: (self.slot_bits(slot, None), self.slot_bits(slot, True))
+            for slot in self.on_slot
+            if slot.startswith("finding:")
+        }
+
+    def truth(self, inputs: Mapping[str, Any]) -> int:
+        """The bits of the literals that hold for ``inputs``."""
+        bits = self.absent
+        for slot, value in inputs.items():
+            numbers = self.on_slot.get(slot)
+            if numbers is not None:
+                bits = (bits & ~self.slot_mask[slot]) | self.slot_bits(slot, value, numbers)
+        return bits
+
+    def slot_bits(self, slot: str, value: Any, numbers: list[int] | None = None) -> int:
+        """The bits of ``slot``'s literals that hold when it has ``value``."""
+        one = {slot: value}
+        numbers = self.on_slot.get(slot, []) if numbers is None else numbers
+        return _bits(n for n in numbers if holds(self.lits[n], one))
+
+
+def _bits(numbers: Iterable[int]) -> int:
+    out = 0
+    for n in numbers:
+        out |= 1 << n
+    return out
+
+
+def _premise_findings(disjunct: tuple[Lit, ...]) -> tuple[str, ...]:
+    return tuple(
+        lit.slot[8:] for lit in disjunct if lit.slot.startswith("finding:") and not lit.negated
+    )
 
 
 def premise(disjunct: tuple[Lit, ...], finding_cf: Mapping[str, float]) -> float:
@@ -61,79 +121,85 @@ def premise(disjunct: tuple[Lit, ...], finding_cf: Mapping[str, float]) -> float
     )
 
 
-def effect(
-    rule: CompiledRule, inputs: Mapping[str, Any], finding_cf: Mapping[str, float]
-) -> Effect:
-    """What one rule contributes now: its strongest firing disjunct, scaled."""
-    best: tuple[Lit, ...] | None = None
-    best_cf = -1.0
-    for disjunct in rule.disjuncts:
-        if not all(holds(lit, inputs) for lit in disjunct):
-            continue
-        cf = premise(disjunct, finding_cf)
-        if cf > best_cf:
-            best, best_cf = disjunct, cf
-    if best is None or best_cf <= 0.0:
-        return None
-    return rule.certainty * best_cf, best
-
-
 class WhatIf:
     """The outcome of one real run, ready to answer 'and if slot S were V?' cheaply."""
 
     def __init__(self, pack: Pack, now: Outcome):
         self.pack = pack
-        self.readers: Readers = pack.compiled.readers
-        self.inputs = now.inputs
+        self.plan: Plan = pack.compiled.plan
+        self.truth = self.plan.truth(now.inputs)
         self.certainty = now.certainty
+        self.finding_cf = {f: now.certainty.get(f, 0.0) for f in pack.findings}
         self.effects: dict[int, Effect] = {}
         self.by_target: dict[str, dict[int, float]] = {}
         for target, contributions in now.contributions.items():
             per_rule = self.by_target.setdefault(target, {})
             for c in contributions:
-                self.effects[c.rule.index] = (c.certainty, c.disjunct)
+                self.effects[c.rule.index] = (c.certainty, c.rule.disjuncts.index(c.disjunct))
                 per_rule[c.rule.index] = c.certainty
 
-    def change(self, slot: str, value: Any) -> float:
-        """How much the causes would move if ``slot`` held ``value`` (see reasoner._change)."""
-        pack, readers = self.pack, self.readers
-        inputs = dict(self.inputs)
-        inputs[slot] = value
-        finding_cf = {f: self.certainty.get(f, 0.0) for f in pack.findings}
-        dirty = {slot}
+    def slot_bits(self, slot: str) -> int:
+        """The bits ``slot``'s literals have now: an answer that sets the same changes nothing."""
+        return self.truth & self.plan.slot_mask.get(slot, 0)
+
+    def change(self, slot: str, bits: int) -> float:
+        """How much the causes would move if ``slot``'s literals held exactly ``bits``.
+
+        ``bits`` is ``plan.slot_bits(slot, value)`` for the answer tried.
+        """
+        plan, pack = self.plan, self.pack
+        truth = (self.truth & ~plan.slot_mask.get(slot, 0)) | bits
+        finding_cf = self.finding_cf
+        dirty = [slot]
         changed: dict[int, Effect] = {}
         moved: dict[str, float] = {}  # target -> its new certainty
-        for level in range(readers.depth):
+        for level in range(plan.depth):
             touched: set[int] = set()
             for name in dirty:
-                levels = readers.by_slot.get(name)
+                levels = plan.readers.get(name)
                 if levels:
                     touched |= levels[level]
             if not touched:
                 continue
             targets = set()
             for index in touched:
-                rule = readers.rules[index]
-                new = effect(rule, inputs, finding_cf)
+                new = self._effect(index, truth, finding_cf)
                 if new != self.effects.get(index):
                     changed[index] = new
-                    targets.add(rule.target)
+                    targets.add(plan.rules[index].target)
             for target in targets:
-                moved[target] = self._certainty(target, changed)
-                if target in pack.findings and moved[target] != finding_cf[target]:
-                    finding_cf[target] = moved[target]
+                cf = moved[target] = self._certainty(target, changed)
+                if target in finding_cf and cf != finding_cf[target]:
+                    if finding_cf is self.finding_cf:
+                        finding_cf = dict(finding_cf)
+                    finding_cf[target] = cf
                     key = f"finding:{target}"
-                    if moved[target] >= pack.thresholds.finding:
-                        inputs[key] = True
-                    else:
-                        inputs.pop(key, None)
-                    dirty.add(key)
+                    if key in plan.finding_bits:  # else no rule reads it
+                        held = cf >= pack.thresholds.finding
+                        truth = (truth & ~plan.slot_mask[key]) | plan.finding_bits[key][held]
+                        dirty.append(key)
         return self._score(moved)
+
+    def _effect(self, index: int, truth: int, finding_cf: Mapping[str, float]) -> Effect:
+        """What one rule contributes: its strongest holding disjunct, scaled."""
+        best = -1
+        best_cf = -1.0
+        for d, need in enumerate(self.plan.needs[index]):
+            if truth & need != need:
+                continue
+            findings = self.plan.premises[index][d]
+            cf = min([finding_cf.get(f, 0.0) for f in findings]) if findings else 1.0
+            if cf > best_cf:
+                best, best_cf = d, cf
+        if best < 0 or best_cf <= 0.0:
+            return None
+        return self.plan.rules[index].certainty * best_cf, best
 
     def _certainty(self, target: str, changed: Mapping[int, Effect]) -> float:
         values = dict(self.by_target.get(target, {}))
+        rules = self.plan.rules
         for index, new in changed.items():
-            if self.readers.rules[index].target != target:
+            if rules[index].target != target:
                 continue
             if new is None:
                 values.pop(index, None)
