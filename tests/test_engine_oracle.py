@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import operator
 import random
+import unicodedata
 from typing import Any
 
 import pytest
@@ -807,3 +808,20 @@ def test_a_rule_reading_more_fields_than_a_fact_holds_is_a_pack_error():
     assert [m for _, m in problems] == [
         f"rule 'wide' reads {FIELD_LIMIT + 1} engine fields, at most {FIELD_LIMIT}"
     ]
+
+
+def _clean_text_char_by_char(value: str) -> str:
+    """clean_text as first written: every character looked up."""
+    out = "".join(" " if ch.isspace() or unicodedata.category(ch)[0] == "C" else ch for ch in value)
+    text = " ".join(out.split()).casefold()
+    encoded = text.encode("utf-8")
+    if len(encoded) > TEXT_MAX_BYTES:
+        text = encoded[:TEXT_MAX_BYTES].decode("utf-8", errors="ignore").rstrip()
+    return text
+
+
+@settings(max_examples=3000)
+@given(value=st.text() | raw_text)
+def test_clean_text_fast_path_changes_nothing(value):
+    """Printable text skips the per-character walk; the result must not differ."""
+    assert clean_text(value) == _clean_text_char_by_char(value)
