@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kbassist.engine.certainty import combine
+from kbassist.engine.certainty import combine, combine_same_sign
 
 # Contributions as the reasoner makes them: a rule's certainty (two decimals, up to 1)
 # scaled by the certainty of the findings it reads, so any value in [-1, 1].
@@ -100,3 +100,23 @@ def test_the_stronger_side_wins(for_, against):
         assert result < 0
     else:
         assert result == 0.0
+
+
+def _combine_by_sign(values: list[float]) -> float:
+    """combine as first written: each sign through combine_same_sign."""
+    ordered = sorted(values)
+    positive = combine_same_sign(v for v in ordered if v > 0)
+    negative = combine_same_sign(v for v in ordered if v < 0)
+    if positive == 0.0 or negative == 0.0:
+        return positive + negative
+    denominator = 1.0 - min(abs(positive), abs(negative))
+    if denominator <= 0.0:
+        return 0.0
+    return (positive + negative) / denominator
+
+
+@settings(max_examples=3000)
+@given(values=st.lists(contribution | pack_certainty | pack_certainty.map(lambda x: -x)))
+def test_the_one_pass_combine_is_bit_for_bit_the_per_sign_one(values):
+    """Certainties sit on thresholds (0.8 concludes): not one rounding may differ."""
+    assert combine(values) == _combine_by_sign(values)

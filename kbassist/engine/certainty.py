@@ -22,12 +22,20 @@ def combine_same_sign(values: Iterable[float]) -> float:
 
 
 def combine(values: Iterable[float]) -> float:
-    values = sorted(values)  # float sums must not depend on rule order either
-    positive = combine_same_sign(v for v in values if v > 0)
-    negative = combine_same_sign(v for v in values if v < 0)
+    """The certainty of several contributions: all for, all against, then the two."""
+    # One pass over the sorted values (float products must not depend on rule
+    # order), multiplying exactly as combine_same_sign would for each sign.
+    remaining_for = remaining_against = 1.0
+    for value in sorted(values):
+        if value > 0:
+            remaining_for *= 1.0 - value
+        elif value < 0:
+            remaining_against *= 1.0 + value  # 1 - |value|, exactly
+    positive = 1.0 - remaining_for
+    negative = remaining_against - 1.0  # -(1 - remaining), exactly
     if positive == 0.0 or negative == 0.0:
         return positive + negative
-    denominator = 1.0 - min(abs(positive), abs(negative))
+    denominator = 1.0 - min(positive, -negative)
     if denominator <= 0.0:
         return 0.0  # certain for and certain against: no conclusion either way
     return (positive + negative) / denominator
