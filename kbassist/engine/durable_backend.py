@@ -233,15 +233,22 @@ class DurableBackend:
         self._actions: dict[str, tuple[int, int] | None] = {
             _GUARD: None
         }  # name -> (rule, disjunct)
+        self._by_object: dict[int, tuple[Any, list[tuple[Any, frozenset[str]]]]] = {}
         self._sessions = itertools.count()
-        self._rules = list(rules)
 
     def _rulesets_for(self, rules: list[CompiledRule]) -> list[tuple[Any, frozenset[str]]]:
-        key = tuple(r.index for r in rules)
+        # A pack's levels are the same list objects on every call: look those up by
+        # identity (holding the list keeps its id from being reused) before hashing.
+        seen = self._by_object.get(id(rules))
+        if seen is not None and seen[0] is rules:
+            return seen[1]
+        key = tuple([r.index for r in rules])
         found = self._rulesets.get(key)
         if found is None:
             found = [self._register(part, used) for part, used in self._partition(rules)]
             self._rulesets[key] = found
+        if len(self._by_object) < 64:
+            self._by_object[id(rules)] = (rules, found)
         return found
 
     def _partition(self, rules: list[CompiledRule]) -> list[tuple[list[CompiledRule], set[str]]]:
@@ -291,7 +298,8 @@ class DurableBackend:
         return fact
 
     def fire(self, rules: Iterable[CompiledRule], case: Mapping[str, Any]) -> dict[int, list[int]]:
-        rules = list(rules)
+        if not isinstance(rules, list):
+            rules = list(rules)
         if not rules:
             return {}
         fired: dict[int, list[int]] = {}
@@ -337,3 +345,4 @@ class DurableBackend:
                 for handle, _ in parts:
                     native().delete_ruleset(handle)
             self._rulesets.clear()
+            self._by_object.clear()

@@ -33,6 +33,7 @@ class Contribution:
     rule: CompiledRule
     certainty: float  # signed, after scaling by the premise's certainty
     disjunct: tuple[Lit, ...]  # the conditions that held
+    number: int  # its index in rule.disjuncts
 
 
 @dataclass
@@ -48,45 +49,41 @@ class Outcome:
 
 def run(pack: Pack, backend: Backend, case: Case) -> Outcome:
     inputs = normalise(case, pack)
-    outcome = Outcome(inputs=dict(inputs))
+    outcome = Outcome(inputs=inputs)
+    contributions = outcome.contributions
+    rules = pack.compiled.plan.rules
+    threshold = pack.thresholds.finding
     finding_cf: dict[str, float] = {}
     for level in pack.compiled.levels:
         fired = backend.fire(level, inputs)
-        for rule in level:
-            disjuncts = fired.get(rule.index)
-            if not disjuncts:
-                continue
-            best, premise = _best_disjunct(rule, disjuncts, finding_cf)
-            if premise <= 0.0:
-                continue
-            outcome.contributions.setdefault(rule.target, []).append(
-                Contribution(rule, rule.certainty * premise, best)
-            )
+        for index in sorted(fired):  # rule order, which the explanations keep
+            rule = rules[index]
+            best, premise = _best_disjunct(rule, fired[index], finding_cf)
+            if premise > 0.0:
+                contributions.setdefault(rule.target, []).append(
+                    Contribution(rule, rule.certainty * premise, rule.disjuncts[best], best)
+                )
         for finding in pack.findings:
-            contributions = outcome.contributions.get(finding, [])
-            finding_cf[finding] = combine(c.certainty for c in contributions)
-            key = f"finding:{finding}"
-            if finding_cf[finding] >= pack.thresholds.finding:
-                inputs[key] = True
+            cf = finding_cf[finding] = combine(c.certainty for c in contributions.get(finding, ()))
+            if cf >= threshold:
+                inputs[f"finding:{finding}"] = True
             else:
-                inputs.pop(key, None)
-    for target, contributions in outcome.contributions.items():
-        outcome.certainty[target] = combine(c.certainty for c in contributions)
-    outcome.inputs = inputs
+                inputs.pop(f"finding:{finding}", None)
+    for target, found in contributions.items():
+        outcome.certainty[target] = combine(c.certainty for c in found)
     return outcome
 
 
 def _best_disjunct(
     rule: CompiledRule, disjuncts: list[int], finding_cf: dict[str, float]
-) -> tuple[tuple[Lit, ...], float]:
+) -> tuple[int, float]:
     """The firing disjunct with the strongest premise (MYCIN: 'and' is min)."""
-    best: tuple[Lit, ...] = ()
+    best = -1
     best_cf = -1.0
     for index in disjuncts:
-        disjunct = rule.disjuncts[index]
-        cf = premise(disjunct, finding_cf)
+        cf = premise(rule.disjuncts[index], finding_cf)
         if cf > best_cf:
-            best, best_cf = disjunct, cf
+            best, best_cf = index, cf
     return best, best_cf
 
 

@@ -72,7 +72,12 @@ class Plan:
                 levels = readers.setdefault(slot, [set() for _ in range(self.depth)])
                 levels[rule.level].add(rule.index)
         # slot -> per level, the rules that read it: who can change when it does
-        self.readers = {s: tuple(frozenset(lv) for lv in levels) for s, levels in readers.items()}
+        self.readers = {
+            s: tuple(tuple(sorted(lv)) for lv in levels) for s, levels in readers.items()
+        }
+        self.finding_slot = {
+            r.target: f"finding:{r.target}" for r in rules if r.target_kind == "finding"
+        }
         # finding slot -> bits of its literals when the finding (does not, does) hold
         self.finding_bits = {
             slot: (self.slot_bits(slot, None), self.slot_bits(slot, True))
@@ -94,6 +99,9 @@ class Plan:
         one = {slot: value}
         numbers = self.on_slot.get(slot, []) if numbers is None else numbers
         return _bits(n for n in numbers if holds(self.lits[n], one))
+
+
+_NONE: tuple[tuple[int, ...], ...] = ((),) * 64  # the readers of a slot no rule reads
 
 
 def _bits(numbers: Iterable[int]) -> int:
@@ -127,6 +135,10 @@ class WhatIf:
     def __init__(self, pack: Pack, now: Outcome):
         self.pack = pack
         self.plan: Plan = pack.compiled.plan
+        thresholds = pack.thresholds
+        self.conclude, self.rule_out = thresholds.conclude, thresholds.rule_out
+        self.finding_threshold = thresholds.finding
+        self.causes = list(pack.causes)  # pack order, as a full re-run sums them
         self.truth = self.plan.truth(now.inputs)
         self.certainty = now.certainty
         self.finding_cf = {f: now.certainty.get(f, 0.0) for f in pack.findings}
@@ -135,7 +147,7 @@ class WhatIf:
         for target, contributions in now.contributions.items():
             per_rule = self.by_target.setdefault(target, {})
             for c in contributions:
-                self.effects[c.rule.index] = (c.certainty, c.rule.disjuncts.index(c.disjunct))
+                self.effects[c.rule.index] = (c.certainty, c.number)
                 per_rule[c.rule.index] = c.certainty
 
     def slot_bits(self, slot: str) -> int:
@@ -147,35 +159,33 @@ class WhatIf:
 
         ``bits`` is ``plan.slot_bits(slot, value)`` for the answer tried.
         """
-        plan, pack = self.plan, self.pack
+        plan = self.plan
         truth = (self.truth & ~plan.slot_mask.get(slot, 0)) | bits
         finding_cf = self.finding_cf
+        effects = self.effects
         dirty = [slot]
         changed: dict[int, Effect] = {}
         moved: dict[str, float] = {}  # target -> its new certainty
         for level in range(plan.depth):
-            touched: set[int] = set()
-            for name in dirty:
-                levels = plan.readers.get(name)
-                if levels:
-                    touched |= levels[level]
-            if not touched:
-                continue
+            if len(dirty) == 1:
+                touched: Iterable[int] = plan.readers.get(dirty[0], _NONE)[level]
+            else:
+                touched = set().union(*(plan.readers.get(n, _NONE)[level] for n in dirty))
             targets = set()
             for index in touched:
                 new = self._effect(index, truth, finding_cf)
-                if new != self.effects.get(index):
+                if new != effects.get(index):
                     changed[index] = new
                     targets.add(plan.rules[index].target)
             for target in targets:
                 cf = moved[target] = self._certainty(target, changed)
-                if target in finding_cf and cf != finding_cf[target]:
+                key = plan.finding_slot.get(target)
+                if key is not None and cf != finding_cf[target]:
                     if finding_cf is self.finding_cf:
                         finding_cf = dict(finding_cf)
                     finding_cf[target] = cf
-                    key = f"finding:{target}"
                     if key in plan.finding_bits:  # else no rule reads it
-                        held = cf >= pack.thresholds.finding
+                        held = cf >= self.finding_threshold
                         truth = (truth & ~plan.slot_mask[key]) | plan.finding_bits[key][held]
                         dirty.append(key)
         return self._score(moved)
@@ -184,10 +194,11 @@ class WhatIf:
         """What one rule contributes: its strongest holding disjunct, scaled."""
         best = -1
         best_cf = -1.0
+        premises = self.plan.premises[index]
         for d, need in enumerate(self.plan.needs[index]):
             if truth & need != need:
                 continue
-            findings = self.plan.premises[index][d]
+            findings = premises[d]
             cf = min([finding_cf.get(f, 0.0) for f in findings]) if findings else 1.0
             if cf > best_cf:
                 best, best_cf = d, cf
@@ -196,7 +207,7 @@ class WhatIf:
         return self.plan.rules[index].certainty * best_cf, best
 
     def _certainty(self, target: str, changed: Mapping[int, Effect]) -> float:
-        values = dict(self.by_target.get(target, {}))
+        values = dict(self.by_target.get(target, ()))
         rules = self.plan.rules
         for index, new in changed.items():
             if rules[index].target != target:
@@ -208,22 +219,16 @@ class WhatIf:
         return combine(values.values())
 
     def _score(self, moved: Mapping[str, float]) -> float:
-        pack = self.pack
         score = 0.0
-        for cause in pack.causes:  # pack order, as a full re-run sums them
+        for cause in self.causes:
             if cause not in moved:
                 continue
             before = self.certainty.get(cause, 0.0)
             after = moved[cause]
             score += abs(after - before)
-            if _status(after, pack) != _status(before, pack):
+            if self._status(after) != self._status(before):
                 score += 1.0
         return score
 
-
-def _status(cf: float, pack: Pack) -> str:
-    if cf >= pack.thresholds.conclude:
-        return "concluded"
-    if cf <= pack.thresholds.rule_out:
-        return "ruled_out"
-    return "open"
+    def _status(self, cf: float) -> int:
+        return 1 if cf >= self.conclude else (-1 if cf <= self.rule_out else 0)

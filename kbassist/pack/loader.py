@@ -81,6 +81,7 @@ class Pack:
     articles: ArticleLibrary
     _conditions: dict[int, Tree] = field(default_factory=dict, repr=False)
     _candidates: dict[str, list[Any]] = field(default_factory=dict, repr=False)  # what-if answers
+    _texts: dict[str, Any] = field(default_factory=dict, repr=False)  # report texts by language
 
     @cached_property
     def question_order(self) -> dict[str, int]:

@@ -11,7 +11,6 @@ from ..pack.loader import Pack
 from .model import (
     ArtifactReport,
     CauseReport,
-    ChoiceReport,
     EvidenceItem,
     OpenCause,
     ProbeReport,
@@ -106,14 +105,53 @@ def _evidence(
     return items
 
 
-def _traces(contributions: list[Contribution], pack: Pack, lang: str) -> list[RuleTrace]:
+class _Texts:
+    """What a report says in one language that no case changes, made once per pack."""
+
+    def __init__(self, pack: Pack, lang: str):
+        self.pack, self.lang = pack, lang
+        self._conditions: dict[tuple[int, int], list[str]] = {}
+        self._questions: dict[str, dict[str, Any]] = {}
+        self.reason = _REASON.get(lang, _REASON["en"])
+
+    @classmethod
+    def of(cls, pack: Pack, lang: str) -> _Texts:
+        texts = pack._texts.get(lang)
+        if texts is None:
+            texts = pack._texts[lang] = cls(pack, lang)
+        return texts
+
+    def conditions(self, c: Contribution) -> list[str]:
+        key = (c.rule.index, c.number)
+        found = self._conditions.get(key)
+        if found is None:
+            found = [describe(lit, self.pack, self.lang) for lit in c.disjunct]
+            self._conditions[key] = found
+        return found  # validation copies it into each report
+
+    def question(self, question_id: str) -> dict[str, Any]:
+        found = self._questions.get(question_id)
+        if found is None:
+            q, lang = self.pack.questions[question_id], self.lang
+            found = self._questions[question_id] = {
+                "id": q.id,
+                "text": q.text.get(lang),
+                "help": q.help.get(lang) if q.help else None,
+                "kind": q.kind,
+                "choices": [{"value": c.value, "label": c.label.get(lang)} for c in q.choices],
+            }
+        return found
+
+
+def _traces(contributions: list[Contribution], texts: _Texts) -> list[RuleTrace]:
     ordered = sorted(contributions, key=lambda c: (-abs(c.certainty), c.rule.index))
+    lang = texts.lang
     return [
         RuleTrace(
             rule=c.rule.id,
             certainty=round(c.certainty, 4),
             because=c.rule.because.get(lang) if c.rule.because else None,
-            conditions=[describe(lit, pack, lang) for lit in c.disjunct],
+            conditions=texts.conditions(c),
         )
         for c in ordered
     ]
@@ -126,15 +164,17 @@ def build_report(
     questions: list[tuple[str, float]],
     lang: str,
 ) -> Report:
+    texts = _Texts.of(pack, lang)
+    conclude, rule_out = pack.thresholds.conclude, pack.thresholds.rule_out
     causes: list[CauseReport] = []
     open_causes: list[OpenCause] = []
     ruled_out: list[RuledOut] = []
     for cause_id, cause in pack.causes.items():
-        cf = round(outcome.certainty.get(cause_id, 0.0), 4)
+        certainty = outcome.certainty.get(cause_id, 0.0)
+        cf = round(certainty, 4)
         contributions = outcome.contributions.get(cause_id, [])
-        status = outcome.status(cause_id, pack)
-        traces = _traces(contributions, pack, lang)
-        if status == "concluded":
+        traces = _traces(contributions, texts) if contributions else []
+        if certainty >= conclude:
             fix = pack.articles.get(cause.fix.article, lang).sections[cause.fix.section]
             verify = pack.articles.get(cause.verify.article, lang).sections[cause.verify.section]
             causes.append(
@@ -154,13 +194,13 @@ def build_report(
                     explanation=traces,
                 )
             )
-        elif status == "ruled_out":
+        elif certainty <= rule_out:
             against = [t for t in traces if t.certainty < 0]
             reasons = [t.because or "; ".join(t.conditions) for t in against]
             ruled_out.append(
                 RuledOut(
                     id=cause_id,
-                    reason=_REASON.get(lang, _REASON["en"]).format(" / ".join(reasons)),
+                    reason=texts.reason.format(" / ".join(reasons)),
                     confidence=cf,
                     explanation=traces,
                 )
@@ -179,7 +219,10 @@ def build_report(
         causes=causes,
         open=open_causes,
         ruled_out=ruled_out,
-        questions=[_question(pack, qid, score, lang) for qid, score in questions],
+        questions=[
+            QuestionReport(**texts.question(qid), usefulness=round(score, 4))
+            for qid, score in questions
+        ],
         artifacts=[
             ArtifactReport(
                 path=a["path"],
@@ -192,16 +235,4 @@ def build_report(
         ],
         probes=[ProbeReport(**result.to_dict(lang)) for result in case.probes],
         answers=dict(case.answers),
-    )
-
-
-def _question(pack: Pack, question_id: str, score: float, lang: str) -> QuestionReport:
-    q = pack.questions[question_id]
-    return QuestionReport(
-        id=q.id,
-        text=q.text.get(lang),
-        help=q.help.get(lang) if q.help else None,
-        kind=q.kind,
-        choices=[ChoiceReport(value=c.value, label=c.label.get(lang)) for c in q.choices],
-        usefulness=round(score, 4),
     )
