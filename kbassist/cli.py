@@ -16,12 +16,23 @@ import click
 from .errors import InputError, KbassistError, Problem
 
 EXIT_FOUND = 1
+# What a shell reports for a command that SIGPIPE ended: the reader of stdout went away.
+EXIT_BROKEN_PIPE = 128 + 13
 
 
 def _fail(error: KbassistError) -> None:
     for problem in error.problems:
         click.echo(f"kbassist: {problem}", err=True)
     sys.exit(error.exit_code)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 class _Group(click.Group):
@@ -32,6 +43,11 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except KbassistError as error:
             _fail(error)
+        except BrokenPipeError:
+            # The reader stopped early (``| head``): stop as quietly as any Unix tool,
+            # after the batch's workers were shut down on the way here.
+            _silence_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:  # a bug: say so in one line, keep the trace opt-in

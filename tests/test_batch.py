@@ -214,3 +214,18 @@ def test_the_batch_module_does_not_import_the_ui():
         "assert 'durable_rules_engine' not in sys.modules, 'durable_rules_engine'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path, jobs):
+    """`kbassist diagnose --batch cases | head -1`: no traceback, the shell's SIGPIPE code."""
+    cases = [{"id": i, "answers": {"symptom": "new-mail-delayed"}} for i in range(3000)]
+    path = write_cases(tmp_path, cases)
+    command = [sys.executable, "-m", "kbassist", "diagnose", "--batch", str(path), "--jobs", jobs]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as head does once it has its line
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=120)
+    assert json.loads(first)["id"] == 0
+    assert (code, err) == (141, "")
