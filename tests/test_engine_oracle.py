@@ -42,8 +42,9 @@ from kbassist.engine.durable_backend import (
 )
 from kbassist.engine.reasoner import askable, candidate_values, rank_questions, run
 from kbassist.engine.reference import ReferenceBackend, holds
+from kbassist.knowledge.articles import ArticleLibrary
 from kbassist.pack.checks import ALLOWED, check_conditions
-from kbassist.pack.loader import _slots, load_pack
+from kbassist.pack.loader import _pack, _slots, load_pack
 from kbassist.pack.model import PackModel
 from kbassist.report.build import build_report
 from kbassist.values import (
@@ -375,6 +376,40 @@ def test_the_what_if_plan_sees_each_literal_as_the_reference_does(inputs):
     for rule in PACK.compiled.rules:  # and a disjunct's mask holds exactly when it does
         for d, need in enumerate(plan.needs[rule.index]):
             assert (truth & need == need) == all(holds(lit, inputs) for lit in rule.disjuncts[d])
+
+
+def test_remembered_what_if_scores_tell_apart_findings_of_different_strength():
+    """Scores are remembered by the bits they depend on. A finding's strength is not one
+    of its own bits but comes from the rules behind it: two cases where it holds, once
+    from a strong rule and once from a weak one, must not share a remembered score."""
+    data = pack_data(
+        [
+            {
+                "id": "strong",
+                "concludes": "g1",
+                "certainty": 0.9,
+                "when": {"fact": "f.bool", "is": True},
+            },
+            {"id": "weak", "concludes": "g1", "certainty": 0.6, "when": {"fact": "f.int", "ge": 1}},
+            {
+                "id": "uses-g1",
+                "concludes": "c1",
+                "certainty": 0.7,
+                "when": {"all": [{"finding": "g1"}, {"answer": "yn", "is": "yes"}]},
+            },
+        ]
+    )
+    model = PackModel.model_validate(data)
+    compiled, problems = compile_rules(model, _slots(model))
+    assert problems == []
+    pack = _pack([], model, compiled, ArticleLibrary([]))
+    for facts in ({"f.bool": True}, {"f.int": 3}, {"f.bool": True}):  # the memo is warm after one
+        case = Case(observations=[Observation(k, v, "test") for k, v in facts.items()])
+        now = run(pack, REFERENCE, case)
+        assert now.certainty["g1"] >= pack.thresholds.finding  # the finding holds both times
+        ranked = rank_questions(pack, case, now)
+        assert ranked == exhaustive_ranking(pack, case, now)
+        assert ranked[0][0] == "yn"
 
 
 def test_sessions_are_deleted_so_thousands_of_cases_run_through_one_backend():

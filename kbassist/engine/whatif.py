@@ -84,6 +84,41 @@ class Plan:
             for slot in self.on_slot
             if slot.startswith("finding:")
         }
+        self.rule_mask = {index: _or(needs) for index, needs in self.needs.items()}
+        self._relevant: dict[str, int] = {}
+        # (slot, bits tried, the case's relevant bits) -> score; see WhatIf.change
+        self.scores: dict[tuple[str, int, int], float] = {}
+
+    def relevant(self, slot: str) -> int:
+        """The literals a what-if on ``slot`` can depend on, whatever the case.
+
+        Its score reads the rules that read the slot, every rule with the same
+        target (their certainties combine), the findings those rules need or
+        conclude (and, in turn, the rules behind those findings and reading them).
+        Two cases with the same bits here get the same score for every answer.
+        """
+        mask = self._relevant.get(slot)
+        if mask is None:
+            by_target: dict[str, list[int]] = {}
+            for rule in self.rules.values():
+                by_target.setdefault(rule.target, []).append(rule.index)
+            rules: set[int] = set()
+            slots, targets = [slot], []
+            while slots or targets:
+                found: set[int] = set()
+                if slots:
+                    found.update(i for level in self.readers.get(slots.pop(), ()) for i in level)
+                else:
+                    found.update(by_target.get(targets.pop(), ()))
+                for index in found - rules:
+                    rules.add(index)
+                    rule = self.rules[index]
+                    targets.append(rule.target)
+                    if rule.target in self.finding_slot:
+                        slots.append(self.finding_slot[rule.target])
+                    targets.extend(f for premise in self.premises[index] for f in premise)
+            mask = self._relevant[slot] = _or(self.rule_mask[i] for i in rules)
+        return mask
 
     def truth(self, inputs: Mapping[str, Any]) -> int:
         """The bits of the literals that hold for ``inputs``."""
@@ -101,7 +136,15 @@ class Plan:
         return _bits(n for n in numbers if holds(self.lits[n], one))
 
 
+SCORES_KEPT = 1 << 16  # remembered what-if scores per pack, at most
 _NONE: tuple[tuple[int, ...], ...] = ((),) * 64  # the readers of a slot no rule reads
+
+
+def _or(masks: Iterable[int]) -> int:
+    out = 0
+    for mask in masks:
+        out |= mask
+    return out
 
 
 def _bits(numbers: Iterable[int]) -> int:
@@ -157,8 +200,20 @@ class WhatIf:
     def change(self, slot: str, bits: int) -> float:
         """How much the causes would move if ``slot``'s literals held exactly ``bits``.
 
-        ``bits`` is ``plan.slot_bits(slot, value)`` for the answer tried.
+        ``bits`` is ``plan.slot_bits(slot, value)`` for the answer tried. Scores are
+        remembered per pack by what they depend on (:meth:`Plan.relevant`): a batch of
+        tickets asks the same what-ifs of the same few answer patterns again and again.
         """
+        plan = self.plan
+        key = (slot, bits, self.truth & plan.relevant(slot))
+        score = plan.scores.get(key)
+        if score is None:
+            if len(plan.scores) >= SCORES_KEPT:  # keep memory flat over any run
+                plan.scores.clear()
+            score = plan.scores[key] = self._change(slot, bits)
+        return score
+
+    def _change(self, slot: str, bits: int) -> float:
         plan = self.plan
         truth = (self.truth & ~plan.slot_mask.get(slot, 0)) | bits
         finding_cf = self.finding_cf
