@@ -11,7 +11,11 @@ each a fresh process writing to /dev/null, process start-up included; and, over
 the same cases already read and normalised (no artifact reading, no report),
 interleaved run by run:
 
-* raw_durable: ``DurableBackend.fire`` over every rule level, once per case,
+* raw_durable_host: the compiled rules in durable_rules used through its own Python
+  API (``Host.assert_fact``, a Python action per matched rule; bench/durable_host.py),
+  over every rule level, once per case: the raw engine as documented,
+* raw_durable: the same rulesets through ``DurableBackend.fire``, which drives
+  durable's native engine directly, as kbassist does,
 * raw_reference: the same with ``ReferenceBackend``,
 * raw_clips: the same with CLIPS through clipspy (bench/clips_backend.py), the
   comparison issue 7 asks for; skipped, saying why, when clipspy is not installed;
@@ -19,12 +23,14 @@ interleaved run by run:
 and, over the same cases with their files already read:
 
 * in_process: ``Diagnoser.diagnose(case).to_json()``, i.e. the engine run plus
-  kbassist's reasoning, question ranking and report: the kbassist layer's cost.
+  kbassist's reasoning, question ranking and report: the kbassist layer's cost,
+* in_process_clips: the very same with CLIPS under it: the clipspy version.
 
-Before anything is timed, CLIPS must fire exactly the rules and disjuncts the
-reference evaluator fires on every case and level (and through the reasoner,
-what-ifs included for the bundled pack's test cases); otherwise the bench prints
-the first difference and exits 1, publishing no timing of wrong answers.
+Before anything is timed, CLIPS and the Host path must fire exactly the rules and
+disjuncts the reference evaluator fires on every case and level (for CLIPS also
+through the reasoner, what-ifs included for the bundled pack's test cases; see
+bench/agreement.py); otherwise the bench prints the first difference and exits 1,
+publishing no timing of wrong answers.
 
 Prints cases/s, the jobs-N/jobs-1 speed-up, the batch overhead over the raw
 engines and the engines' ratios, as JSON.
@@ -118,7 +124,8 @@ def checked_clips_backend(diagnoser: Any, built: list[Any]) -> tuple[Any, int] |
         import clips  # noqa: F401
     except ImportError as exc:
         return f"clipspy is not installed ({exc}); pip install -e '.[bench]'"
-    from clips_backend import ClipsBackend, Disagreement, check_agreement, pack_test_cases
+    from agreement import Disagreement, check_agreement, pack_test_cases
+    from clips_backend import ClipsBackend
 
     pack = diagnoser.pack
     backend = ClipsBackend(pack.compiled.slots, pack.compiled.rules)
@@ -130,6 +137,20 @@ def checked_clips_backend(diagnoser: Any, built: list[Any]) -> tuple[Any, int] |
     except Disagreement as exc:
         raise SystemExit(f"raw_clips: no timing of wrong answers: {exc}") from None
     return backend, checked
+
+
+def checked_host_backend(diagnoser: Any, built: list[Any]) -> Any:
+    """durable_rules through its Python Host API, once it agrees with the reference."""
+    from agreement import Disagreement, check_agreement
+    from durable_host import HostDurableBackend
+
+    pack = diagnoser.pack
+    backend = HostDurableBackend(pack.compiled.slots, pack.compiled.rules)
+    try:
+        check_agreement(pack, backend, built)
+    except Disagreement as exc:
+        raise SystemExit(f"raw_durable_host: no timing of wrong answers: {exc}") from None
+    return backend
 
 
 def time_raw(
@@ -159,18 +180,34 @@ def time_raw(
     return {name: statistics.median(times) for name, times in samples.items()}
 
 
-def time_in_process(diagnoser: Any, built: list[Any], runs: int) -> float:
-    """Median seconds for kbassist's own work on the same cases, files already read:
-    the engine run plus reasoning, question ranking and the JSON report."""
-    for case in built[:50]:
-        diagnoser.diagnose(case).to_json()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        for case in built:
+def time_in_process(diagnosers: dict[str, Any], built: list[Any], runs: int) -> dict[str, float]:
+    """Median seconds for kbassist's own work on the same cases, files already read: the
+    engine run plus reasoning, question ranking and the JSON report, per engine under
+    it (runs interleaved)."""
+    for diagnoser in diagnosers.values():
+        for case in built[:50]:
             diagnoser.diagnose(case).to_json()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    samples: dict[str, list[float]] = {name: [] for name in diagnosers}
+    for _ in range(runs):
+        for name, diagnoser in diagnosers.items():
+            start = time.perf_counter()
+            for case in built:
+                diagnoser.diagnose(case).to_json()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def in_process_diagnosers(diagnoser: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    """kbassist as shipped and, when clipspy is there, the same kbassist on CLIPS:
+    'the clipspy version', whose per-case time the issue's target compares with."""
+    from kbassist.api import Diagnoser
+
+    diagnosers = {"in_process": diagnoser}
+    if "raw_clips" in extra:
+        on_clips = Diagnoser(diagnoser.pack)
+        on_clips.backend = extra["raw_clips"]
+        diagnosers["in_process_clips"] = on_clips
+    return diagnosers
 
 
 def ratios(timings: dict[str, float], jobs: int) -> dict[str, float]:
@@ -181,14 +218,17 @@ def ratios(timings: dict[str, float], jobs: int) -> dict[str, float]:
 
     out = {
         f"speedup_jobs_{jobs}_over_jobs_1": over("batch_jobs_1", f"batch_jobs_{jobs}", 2),
-        "batch_jobs_1_over_raw_durable": over("batch_jobs_1", "raw_durable", 1),
+        "in_process_over_raw_durable_host": over("in_process", "raw_durable_host", 2),
         "in_process_over_raw_durable": over("in_process", "raw_durable", 2),
+        "batch_jobs_1_over_raw_durable_host": over("batch_jobs_1", "raw_durable_host", 1),
+        "raw_durable_host_over_raw_durable": over("raw_durable_host", "raw_durable", 2),
         "raw_durable_over_raw_reference": over("raw_durable", "raw_reference", 2),
     }
     if "raw_clips" in timings:
-        out["batch_jobs_1_over_raw_clips"] = over("batch_jobs_1", "raw_clips", 1)
-        out["raw_clips_over_raw_durable"] = over("raw_clips", "raw_durable", 2)
+        out["raw_durable_over_raw_clips"] = over("raw_durable", "raw_clips", 2)
         out["raw_clips_over_raw_reference"] = over("raw_clips", "raw_reference", 2)
+        out["in_process_over_in_process_clips"] = over("in_process", "in_process_clips", 2)
+        out["in_process_over_raw_clips"] = over("in_process", "raw_clips", 2)
     return out
 
 
@@ -209,6 +249,7 @@ def main() -> None:
         print(f"raw_clips skipped: {clips}", file=sys.stderr)
     else:
         extra["raw_clips"], checked = clips
+    extra["raw_durable_host"] = checked_host_backend(diagnoser, built)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cases.jsonl"
         path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
@@ -220,7 +261,7 @@ def main() -> None:
         "batch_jobs_1": statistics.median(one),
         f"batch_jobs_{args.jobs}": statistics.median(many),
         **time_raw(diagnoser.pack, inputs, args.runs, extra),
-        "in_process": time_in_process(diagnoser, built, args.runs),
+        **time_in_process(in_process_diagnosers(diagnoser, extra), built, args.runs),
     }
     n = args.cases
     report: dict[str, Any] = {

@@ -74,19 +74,43 @@ def targets(results: dict) -> list[str]:
         row("diagnose cold start with one artifact < 0.4 s", f"{diagnose} s", diagnose < 0.4)
     batch = results.get("batch_bench")
     if batch:
-        # Per case, files already read: the engine run plus reasoning, ranking, report.
+        # Per case, files already read: the engine run plus reasoning, ranking, report,
+        # against the same rules in durable_rules used through its documented Python API.
+        over = batch["in_process_over_raw_durable_host"]
+        row(
+            "kbassist per case over the raw engine (durable's Python API) < 1.25x",
+            f"{over:.2f}x",
+            over < 1.25,
+        )
+        # The stricter reading: against the bare native calls kbassist itself makes.
         over = batch["in_process_over_raw_durable"]
-        row("kbassist per case over the raw engine < 1.25x", f"{over:.2f}x", over < 1.25)
-        # The same for the whole batch command: start-up, reading files, JSON in and out.
-        over = batch["batch_jobs_1_over_raw_durable"]
-        row("whole batch run over the raw engine < 1.25x", f"{over:.1f}x", over < 1.25)
-        # Issue 7: kbassist's whole batch (one core) against CLIPS running the same rules.
-        clips = batch.get("batch_jobs_1_over_raw_clips")
+        row(
+            "kbassist per case over durable's native engine alone < 1.25x",
+            f"{over:.2f}x",
+            over < 1.25,
+        )
+        # The whole batch command: start-up, reading files, JSON in and out.
+        over = batch["batch_jobs_1_over_raw_durable_host"]
+        row(
+            "whole batch run over the raw engine (durable's Python API) < 1.25x",
+            f"{over:.1f}x",
+            over < 1.25,
+        )
+        clips = batch.get("in_process_over_in_process_clips")
         if clips is None:
             why = batch.get("skipped", {}).get("raw_clips", "no figure")
             row("faster than the clipspy version", f"not measured: {why}", False)
         else:
-            row("faster than the clipspy version", f"{clips:.1f}x the clipspy time", clips < 1)
+            # The same kbassist per case with CLIPS (clipspy) under it instead of durable.
+            row("faster than the clipspy version", f"{clips:.2f}x its time", clips < 1)
+            engines = batch["raw_durable_over_raw_clips"]
+            row("durable engine alone faster than CLIPS alone", f"{engines:.2f}x", engines < 1)
+            whole = batch["in_process_over_raw_clips"]
+            row(
+                "kbassist per case faster than CLIPS evaluating the rules alone",
+                f"{whole:.2f}x",
+                whole < 1,
+            )
     return rows
 
 
