@@ -114,6 +114,19 @@ def targets(results: dict) -> list[str]:
     return rows
 
 
+READING_BATCH = [
+    "How to read the batch figures: `raw_durable_host` is durable_rules used as its",
+    "documentation shows (the Python `Host`, a Python action per matched rule);",
+    "`raw_durable` is the same rulesets through the native calls kbassist itself makes,",
+    "so `raw_durable_host_over_raw_durable` is what skipping durable's Python layer",
+    "saves. `in_process` is everything kbassist does per case once the files are read",
+    "(engine, reasoning, question ranking, report, JSON), and `in_process_clips` the",
+    "same with CLIPS under it. Question ranking remembers what-if scores per pack, keyed",
+    "on exactly the literal bits they depend on (kbassist/engine/whatif.py), so repeated",
+    "answer patterns cost a lookup; the bench's cases repeat them as tickets do.",
+]
+
+
 def main() -> None:
     results = {script.stem: run(script, []) for script in sorted(HERE.glob("*_bench.py"))}
     lines = [
@@ -125,6 +138,8 @@ def main() -> None:
         "made side by side in one process. Compare ratios, not absolute times.",
     ]
     lines += ["", "## Against the targets", "", *targets(results)]
+    if "batch_bench" in results:
+        lines += ["", *READING_BATCH]
     for name, figures in results.items():
         doc = (HERE / f"{name}.py").read_text(encoding="utf-8").split('"""')[1].splitlines()[0]
         lines += ["", f"## {name}", "", doc, "", *table(figures)]
