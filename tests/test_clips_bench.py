@@ -10,10 +10,6 @@ clipspy (the 'bench' extra) and are skipped without it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -24,6 +20,7 @@ from kbassist.api import Diagnoser
 from kbassist.engine.reference import ReferenceBackend, holds
 from kbassist.values import contains_problem
 
+from .bench_modules import load
 from .test_engine_oracle import (
     PACK,
     _bundled_base,
@@ -37,20 +34,7 @@ from .test_engine_oracle import (
 
 pytest.importorskip("clips", reason="clipspy is not installed (pip install -e '.[bench]')")
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 REFERENCE = ReferenceBackend()
-
-
-def load(name: str) -> ModuleType:
-    """A module of bench/ (a folder of scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling look modules up by name
-    if str(BENCH) not in sys.path:  # the scripts import each other, as when run from bench/
-        sys.path.insert(0, str(BENCH))
-    spec.loader.exec_module(module)
-    return module
 
 
 cb = load("clips_backend")
