@@ -131,7 +131,7 @@ def _run_case(diagnoser: Any, number: int, data: dict[str, Any], default_lang: s
     problems = diagnoser.add_artifacts(case, [Path(p) for p in paths])
     report = diagnoser.diagnose(case, lang=lang)
     code = 2 if problems else (1 if report.causes else 0)
-    head = f'{{"id":{_dumps(data.get("id"))},"exit":{code},"report":{report.model_dump_json()}'
+    head = f'{{"id":{_dumps(data.get("id"))},"exit":{code},"report":{report.to_json(indent=None)}'
     if problems:
         head += f',"errors":{_dumps([str(p) for p in problems])}'
     return code, head + "}"

@@ -105,7 +105,7 @@ def test_save_and_resume_give_the_same_report(session, diagnoser, tmp_path):
     saved = tmp_path / "ticket-4711.kbassist.json"
     session.save(saved)
     resumed = Session.load(saved, diagnoser)
-    assert resumed.report().model_dump() == session.report().model_dump()
+    assert resumed.report() == session.report()
     assert resumed.answers == session.answers and resumed.lang == "fr"
     assert [str(f.problem) for f in resumed.files if f.problem] == [
         f"{tmp_path / 'gone.txt'}: no such file"

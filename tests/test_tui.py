@@ -369,7 +369,7 @@ async def test_save_resume_and_export(tmp_path: Path):
             "symptom": "new-mail-delayed",
             "cisco-vpn-version": "3.6.3",
         }
-        assert again.session.report().model_dump() == expected.model_dump()
+        assert again.session.report() == expected
         assert again.query_one("#cause-cisco-vpn-disables-winsock", Static).has_class("concluded")
 
 

@@ -56,8 +56,8 @@ class ProbeResult:
             "target": self.target,
             "status": self.status,
             "message": str(self.message),
-            "facts": self.facts,
-            "details": self.details,
+            "facts": dict(self.facts),
+            "details": dict(self.details),
             "notes": [note.text(lang) for note in self.notes],
             "elapsed": round(self.elapsed, 3),
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..case import Case, sources_for
@@ -11,6 +12,7 @@ from ..pack.loader import Pack
 from .model import (
     ArtifactReport,
     CauseReport,
+    ChoiceReport,
     EvidenceItem,
     OpenCause,
     ProbeReport,
@@ -105,13 +107,28 @@ def _evidence(
     return items
 
 
+@dataclass(frozen=True, slots=True)
+class _Fixed:
+    """What a concluded cause's report says whatever the case: title, fix, verify."""
+
+    title: str
+    summary: str
+    severity: Any
+    articles: list[str]
+    steps: list[str]
+    verify: str
+    fix_section: str
+
+
 class _Texts:
     """What a report says in one language that no case changes, made once per pack."""
 
     def __init__(self, pack: Pack, lang: str):
         self.pack, self.lang = pack, lang
         self._conditions: dict[tuple[int, int], list[str]] = {}
-        self._questions: dict[str, dict[str, Any]] = {}
+        self._questions: dict[str, tuple[dict[str, Any], list[ChoiceReport]]] = {}
+        self._causes: dict[str, _Fixed] = {}
+        self.titles = {cause_id: c.title.get(lang) for cause_id, c in pack.causes.items()}
         self.reason = _REASON.get(lang, _REASON["en"])
 
     @classmethod
@@ -127,20 +144,41 @@ class _Texts:
         if found is None:
             found = [describe(lit, self.pack, self.lang) for lit in c.disjunct]
             self._conditions[key] = found
-        return found  # validation copies it into each report
+        return list(found)  # each report owns its lists
 
-    def question(self, question_id: str) -> dict[str, Any]:
+    def cause(self, cause_id: str) -> _Fixed:
+        found = self._causes.get(cause_id)
+        if found is None:
+            pack, lang = self.pack, self.lang
+            cause = pack.causes[cause_id]
+            fix = pack.articles.get(cause.fix.article, lang).sections[cause.fix.section]
+            verify = pack.articles.get(cause.verify.article, lang).sections[cause.verify.section]
+            found = self._causes[cause_id] = _Fixed(
+                title=cause.title.get(lang),
+                summary=cause.summary.get(lang),
+                severity=cause.severity,
+                articles=list(cause.articles),
+                steps=list(fix.steps),
+                verify=verify.text,
+                fix_section=f"{cause.fix.article}#{cause.fix.section}",
+            )
+        return found
+
+    def question(self, question_id: str, usefulness: float) -> QuestionReport:
         found = self._questions.get(question_id)
         if found is None:
             q, lang = self.pack.questions[question_id], self.lang
-            found = self._questions[question_id] = {
-                "id": q.id,
-                "text": q.text.get(lang),
-                "help": q.help.get(lang) if q.help else None,
-                "kind": q.kind,
-                "choices": [{"value": c.value, "label": c.label.get(lang)} for c in q.choices],
-            }
-        return found
+            found = self._questions[question_id] = (
+                {
+                    "id": q.id,
+                    "text": q.text.get(lang),
+                    "help": q.help.get(lang) if q.help else None,
+                    "kind": q.kind,
+                },
+                [ChoiceReport(value=c.value, label=c.label.get(lang)) for c in q.choices],
+            )
+        fields, choices = found
+        return QuestionReport(**fields, choices=list(choices), usefulness=usefulness)
 
 
 def _traces(contributions: list[Contribution], texts: _Texts) -> list[RuleTrace]:
@@ -169,28 +207,27 @@ def build_report(
     causes: list[CauseReport] = []
     open_causes: list[OpenCause] = []
     ruled_out: list[RuledOut] = []
-    for cause_id, cause in pack.causes.items():
+    for cause_id in pack.causes:
         certainty = outcome.certainty.get(cause_id, 0.0)
         cf = round(certainty, 4)
         contributions = outcome.contributions.get(cause_id, [])
         traces = _traces(contributions, texts) if contributions else []
         if certainty >= conclude:
-            fix = pack.articles.get(cause.fix.article, lang).sections[cause.fix.section]
-            verify = pack.articles.get(cause.verify.article, lang).sections[cause.verify.section]
+            fixed = texts.cause(cause_id)
             causes.append(
                 CauseReport(
                     id=cause_id,
                     confidence=min(cf, 1.0),
-                    title=cause.title.get(lang),
-                    summary=cause.summary.get(lang),
-                    severity=cause.severity,
-                    articles=list(cause.articles),
+                    title=fixed.title,
+                    summary=fixed.summary,
+                    severity=fixed.severity,
+                    articles=list(fixed.articles),
                     evidence=_evidence(
                         [c for c in contributions if c.certainty > 0], outcome, case
                     ),
-                    steps=list(fix.steps),
-                    verify=verify.text,
-                    fix_section=f"{cause.fix.article}#{cause.fix.section}",
+                    steps=list(fixed.steps),
+                    verify=fixed.verify,
+                    fix_section=fixed.fix_section,
                     explanation=traces,
                 )
             )
@@ -208,7 +245,7 @@ def build_report(
         else:
             open_causes.append(
                 OpenCause(
-                    id=cause_id, title=cause.title.get(lang), confidence=cf, explanation=traces
+                    id=cause_id, title=texts.titles[cause_id], confidence=cf, explanation=traces
                 )
             )
     causes.sort(key=lambda c: (-c.confidence, c.id))
@@ -219,17 +256,14 @@ def build_report(
         causes=causes,
         open=open_causes,
         ruled_out=ruled_out,
-        questions=[
-            QuestionReport(**texts.question(qid), usefulness=round(score, 4))
-            for qid, score in questions
-        ],
+        questions=[texts.question(qid, round(score, 4)) for qid, score in questions],
         artifacts=[
             ArtifactReport(
                 path=a["path"],
                 kind=a["kind"],
-                facts=a["facts"],
+                facts=dict(a["facts"]),
                 notes=[note[lang] for note in a.get("notes", [])],
-                events=a.get("events", []),
+                events=list(a.get("events", ())),
             )
             for a in case.artifacts
         ],

@@ -2,24 +2,35 @@
 
 The JSON report (CONTRACT.md) is this model's serialisation. Fields named in
 the contract keep their names and meaning; the others are additions.
+
+Plain dataclasses rather than pydantic models: kbassist builds every report
+itself, so there is nothing to validate, and a batch builds a few dozen of these
+objects per case. pydantic still writes the JSON (its Rust serialiser, through a
+TypeAdapter made on first use), so ``Any`` values serialise as they always have.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 SCHEMA_VERSION = 1
 
+_model = dataclass(slots=True, kw_only=True)
 
-class EvidenceItem(BaseModel):
+
+@_model
+class EvidenceItem:
     fact: str
     value: Any
     source: str  # file:line, answer:ID or probe:NAME
 
 
-class RuleTrace(BaseModel):
+@_model
+class RuleTrace:
     """One rule that fired: its share of the certainty and the conditions that held."""
 
     rule: str
@@ -28,9 +39,10 @@ class RuleTrace(BaseModel):
     conditions: list[str]
 
 
-class CauseReport(BaseModel):
+@_model
+class CauseReport:
     id: str
-    confidence: float = Field(gt=0.0, le=1.0)
+    confidence: float  # in (0, 1]: concluded causes only
     title: str
     summary: str
     severity: Literal["fault", "informational"]
@@ -42,56 +54,63 @@ class CauseReport(BaseModel):
     explanation: list[RuleTrace]
 
 
-class OpenCause(BaseModel):
+@_model
+class OpenCause:
     """Still possible, not concluded: part of the explanation, not a finding."""
 
     id: str
     title: str
     confidence: float
-    explanation: list[RuleTrace] = Field(default_factory=list)
+    explanation: list[RuleTrace] = field(default_factory=list)
 
 
-class RuledOut(BaseModel):
+@_model
+class RuledOut:
     id: str
     reason: str
     confidence: float
-    explanation: list[RuleTrace] = Field(default_factory=list)
+    explanation: list[RuleTrace] = field(default_factory=list)
 
 
-class ChoiceReport(BaseModel):
+@_model
+class ChoiceReport:
     value: str
     label: str
 
 
-class QuestionReport(BaseModel):
+@_model
+class QuestionReport:
     id: str
     text: str
     help: str | None = None
     kind: str
-    choices: list[ChoiceReport] = Field(default_factory=list)
+    choices: list[ChoiceReport] = field(default_factory=list)
     usefulness: float
 
 
-class ArtifactReport(BaseModel):
+@_model
+class ArtifactReport:
     path: str
     kind: str
     facts: dict[str, Any]
-    notes: list[str] = Field(default_factory=list)  # e.g. what to export next
-    events: list[dict[str, Any]] = Field(default_factory=list)  # event logs only
+    notes: list[str] = field(default_factory=list)  # e.g. what to export next
+    events: list[dict[str, Any]] = field(default_factory=list)  # event logs only
 
 
-class ProbeReport(BaseModel):
+@_model
+class ProbeReport:
     name: str
     target: str
     status: str  # ok, fault, unreachable, error, cancelled
     message: str
     facts: dict[str, Any]
-    details: dict[str, Any] = Field(default_factory=dict)
-    notes: list[str] = Field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     elapsed: float
 
 
-class Report(BaseModel):
+@_model
+class Report:
     schema_version: int = SCHEMA_VERSION
     language: str
     pack: str
@@ -100,8 +119,26 @@ class Report(BaseModel):
     ruled_out: list[RuledOut]
     questions: list[QuestionReport]
     artifacts: list[ArtifactReport]
-    probes: list[ProbeReport] = Field(default_factory=list)
+    probes: list[ProbeReport] = field(default_factory=list)
     answers: dict[str, str | None]
 
-    def to_json(self) -> str:
-        return self.model_dump_json(indent=2)
+    def to_json(self, indent: int | None = 2) -> str:
+        """The JSON report; ``indent=None`` for one line (batch output)."""
+        return _adapter().dump_json(self, indent=indent).decode()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data: what ``json.loads(report.to_json())`` gives."""
+        return _adapter().dump_python(self, mode="json")  # type: ignore[no-any-return]
+
+
+_ADAPTER: list[TypeAdapter[Report]] = []
+
+
+def _adapter() -> TypeAdapter[Report]:
+    # Made on first use: a report shown as text never needs it, and making it
+    # (pydantic builds the serialiser from the annotations) is a cold-start cost.
+    if not _ADAPTER:
+        from pydantic import TypeAdapter
+
+        _ADAPTER.append(TypeAdapter(Report))
+    return _ADAPTER[0]
