@@ -11,8 +11,8 @@ the same disjuncts. This is checked with hypothesis
 
 with inputs that are often steered onto one disjunct of one rule and onto the
 boundaries of its literals, so that conjunctions really get satisfied. One test
-pushes thousands of cases through a single backend, which only works if every
-durable_rules session is deleted after use (a ruleset holds at most 1024).
+pushes thousands of cases through a single backend, which only works if each
+case's fact leaves its ruleset's session when the case is done.
 
 The tests at the end pin durable_rules' own limits (long strings, deeply
 nested rules, many facts) and how kbassist keeps inside them.
@@ -412,8 +412,9 @@ def test_remembered_what_if_scores_tell_apart_findings_of_different_strength():
         assert ranked[0][0] == "yn"
 
 
-def test_sessions_are_deleted_so_thousands_of_cases_run_through_one_backend():
-    """A ruleset allows 1024 open sessions: 3000 cases pass only if each one is deleted."""
+def test_each_case_leaves_the_session_empty_so_thousands_run_through_one_backend():
+    """One session per ruleset: 3000 cases agree only if no case's fact stays behind
+    (a leftover would match again, or make the next assert fail as seen before)."""
     backend = DurableBackend(PACK.compiled.slots, PACK.compiled.rules)
     level = PACK.compiled.levels[0]
     rng = random.Random(20240601)
@@ -431,6 +432,23 @@ def test_sessions_are_deleted_so_thousands_of_cases_run_through_one_backend():
         fired = assert_same_firing(backend, level, inputs)
         fired_total += len(fired)
     assert fired_total > 3000  # the cases really exercised rules, not just the guard
+    handles = [handle for parts in backend._rulesets.values() for handle, _ in parts]
+    assert handles and all(json.loads(native().get_facts(h, "kbassist")) == [] for h in handles)
+
+
+def test_a_fact_left_in_the_session_is_an_error_and_the_next_case_starts_afresh():
+    backend = DurableBackend(PACK.compiled.slots, PACK.compiled.rules)
+    level = PACK.compiled.levels[0]
+    inputs = {"answer:cisco-vpn-version": (3, 6, 3, 0), "fact:enumprot.failed": True}
+    before = assert_same_firing(backend, level, inputs)
+    (handle, _), *_ = backend._rulesets_for(level)
+    # As if a retraction had failed: the last case's fact is still there.
+    native().assert_fact(handle, json.dumps({"sid": "kbassist", "id": "case", "kb": 1}))
+    with pytest.raises(RuntimeError, match="code 2"):
+        backend.fire(level, inputs)
+    with pytest.raises(DurableError):  # the session was deleted, leftover and all
+        native().get_facts(handle, "kbassist")
+    assert backend.fire(level, inputs) == before and before
 
 
 def test_a_closed_backend_frees_its_rulesets_and_registers_them_again_on_use():

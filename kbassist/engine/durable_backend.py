@@ -3,7 +3,7 @@
 kbassist drives durable_rules' native engine (the ``durable_rules_engine``
 extension that durable's Python ``Host`` wraps) directly: create a ruleset
 from its JSON, assert a fact, read back the names of the rules that matched,
-delete the session. The ``Host`` layer adds, per fired rule, a Python closure,
+retract the fact. The ``Host`` layer adds, per fired rule, a Python closure,
 a promise, a JSON round trip of the session state and a timer-capable action
 protocol that kbassist never needs; skipping it makes a case about 2.7 times
 cheaper (bench/batch_bench.py measures both side by side).
@@ -15,8 +15,12 @@ durable_rules 2.0.28 has sharp edges, handled here and nowhere else:
 * A fact no rule handles leaves a session that ``delete_state`` then crashes
   on (a segfault): every ruleset has a guard rule that matches every case,
   so every session is handled and can be deleted.
-* A ruleset holds at most 1024 open sessions: each case gets its own session
-  id and its state is always deleted, even on error.
+* A ruleset holds at most 1024 open sessions, and making one allocates and
+  initialises its index tables (about 356 KiB for the bundled pack), which
+  glibc may map and unmap on every case: each ruleset keeps one session, and
+  each case's fact is asserted, read and retracted, leaving it empty for the
+  next case (a fixed fact id makes a leftover fact an error, not a silent
+  match). On any error the session is deleted, so the next case starts afresh.
 * ``post`` fires one rule: cases are asserted as facts, so every rule fires.
 * ``$neq`` fails on a missing field, its regex dialect is not PCRE, integers
   beyond int64 and floats like ``1e-05`` break its JSON: inputs arrive
@@ -54,13 +58,15 @@ from ..values import contains_regex, version_key
 from .compiler import CompiledRule, Lit, Slot
 
 GROUP_LIMIT = 15  # nested $and/$or groups in one durable rule, the top level included
-FIELD_LIMIT = 250  # fields of one case fact; durable allows 255, sid and kb take two
+FIELD_LIMIT = 250  # fields of one case fact; durable allows 255, sid, id and kb take three
 # Rules (disjuncts) in one ruleset. More than 65 actions firing for one fact is
 # error 303 or, with many rules registered, heap corruption that aborts the process.
 RULESET_LIMIT = 64
 
 _GUARD = "kbassist_guard"
 _MARK = "kb"  # every case fact carries kb=1; the guard rule matches on it
+_SID = "kbassist"  # the one session each ruleset keeps
+_FACT_ID = "case"  # the id of the one fact it ever holds
 
 Test = dict[str, Any]
 
@@ -220,7 +226,7 @@ def rule_problems(
 
 
 class DurableBackend:
-    """Evaluates compiled rules with durable_rules, one session per case."""
+    """Evaluates compiled rules with durable_rules, one fact at a time per ruleset."""
 
     name = "durable_rules"
     _ids = itertools.count()
@@ -234,7 +240,6 @@ class DurableBackend:
             _GUARD: None
         }  # name -> (rule, disjunct)
         self._by_object: dict[int, tuple[Any, list[tuple[Any, frozenset[str]]]]] = {}
-        self._sessions = itertools.count()
 
     def _rulesets_for(self, rules: list[CompiledRule]) -> list[tuple[Any, frozenset[str]]]:
         # A pack's levels are the same list objects on every call: look those up by
@@ -280,8 +285,8 @@ class DurableBackend:
     def _create(self, name: str, definition: dict[str, Any]) -> Any:
         return native().create_ruleset(name, json.dumps(definition, ensure_ascii=False))
 
-    def _fact(self, case: Mapping[str, Any], sid: str, used: frozenset[str]) -> dict[str, Any]:
-        fact: dict[str, Any] = {"sid": sid, _MARK: 1}
+    def _fact(self, case: Mapping[str, Any], used: frozenset[str]) -> dict[str, Any]:
+        fact: dict[str, Any] = {"sid": _SID, "id": _FACT_ID, _MARK: 1}
         base = self._fields.base
         for key, value in case.items():
             field = base.get(key)
@@ -305,7 +310,7 @@ class DurableBackend:
         fired: dict[int, list[int]] = {}
         with self._lock:
             for handle, used in self._rulesets_for(rules):
-                names = self._matches(handle, self._fact(case, str(next(self._sessions)), used))
+                names = self._matches(handle, self._fact(case, used))
                 for name in names:
                     hit = self._actions.get(name, ())
                     if hit == ():
@@ -315,27 +320,30 @@ class DurableBackend:
         return {rule: sorted(set(ds)) for rule, ds in fired.items()}
 
     def _matches(self, handle: Any, fact: dict[str, Any]) -> list[str]:
-        """The names of the rules ``fact`` matched; its session is always deleted."""
+        """The names of the rules ``fact`` matched; the fact is retracted after."""
         engine = native()
-        sid = fact["sid"]
-        try:
-            code, state = engine.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
-        except BaseException:
-            with contextlib.suppress(Exception):  # the session may never have been created
-                engine.delete_state(handle, sid)
-            raise
-        if code != 0:  # 1: nothing matched, which the guard rule rules out; 2: seen before
-            raise RuntimeError(f"durable_rules did not take the case (code {code})")
+        text = json.dumps(fact, ensure_ascii=False)
         names = []
         try:
+            code, state = engine.assert_fact(handle, text)
+            # 1: nothing matched, which the guard rule rules out; 2: the last case's
+            # fact is still there (an id seen before).
+            if code != 0:
+                raise RuntimeError(f"durable_rules did not take the case (code {code})")
             started = engine.start_action_for_state(handle, state)
             message = started[1] if started else None
             while message:  # '{"<rule name>":{"m":{...}}}', one per rule that matched
                 names.append(message[2 : message.index('"', 2)])
                 message = engine.complete_and_start_action(handle, state)
-        finally:
-            # The guard rule always matched, so the session exists and can be deleted.
-            engine.delete_state(handle, sid)
+            code, _ = engine.retract_fact(handle, text)
+            if code != 0:
+                raise RuntimeError(f"durable_rules kept the case (code {code})")
+        except BaseException:
+            # Start the next case from a new session. The guard rule matched any
+            # fact that got in, so the session can be deleted (or never existed).
+            with contextlib.suppress(Exception):
+                engine.delete_state(handle, fact["sid"])
+            raise
         return names
 
     def close(self) -> None:

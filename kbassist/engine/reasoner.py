@@ -17,7 +17,7 @@ from ..values import VERSION_PARTS
 from .certainty import combine, status
 from .compiler import CompiledRule, Lit
 from .reference import evaluate
-from .whatif import WhatIf, premise
+from .whatif import WhatIf
 
 
 class Backend(Protocol):
@@ -28,7 +28,7 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contribution:
     rule: CompiledRule
     certainty: float  # signed, after scaling by the premise's certainty
@@ -51,20 +51,25 @@ def run(pack: Pack, backend: Backend, case: Case) -> Outcome:
     inputs = normalise(case, pack)
     outcome = Outcome(inputs=inputs)
     contributions = outcome.contributions
-    rules = pack.compiled.plan.rules
+    plan = pack.compiled.plan
+    rules, premises = plan.rules, plan.premises
     threshold = pack.thresholds.finding
-    finding_cf: dict[str, float] = {}
+    finding_cf: dict[str, float] = {}  # a finding no rule has concluded yet is 0.0
     for level in pack.compiled.levels:
         fired = backend.fire(level, inputs)
+        concluded: set[str] = set()
         for index in sorted(fired):  # rule order, which the explanations keep
             rule = rules[index]
-            best, premise = _best_disjunct(rule, fired[index], finding_cf)
-            if premise > 0.0:
+            best, cf = _best_disjunct(premises[index], fired[index], finding_cf)
+            if cf > 0.0:
                 contributions.setdefault(rule.target, []).append(
-                    Contribution(rule, rule.certainty * premise, rule.disjuncts[best], best)
+                    Contribution(rule, rule.certainty * cf, rule.disjuncts[best], best)
                 )
-        for finding in pack.findings:
-            cf = finding_cf[finding] = combine(c.certainty for c in contributions.get(finding, ()))
+                if rule.target_kind == "finding":
+                    concluded.add(rule.target)
+        # Later levels read the findings this one concluded; no other certainty moved.
+        for finding in concluded:
+            cf = finding_cf[finding] = combine(c.certainty for c in contributions[finding])
             if cf >= threshold:
                 inputs[f"finding:{finding}"] = True
             else:
@@ -75,13 +80,14 @@ def run(pack: Pack, backend: Backend, case: Case) -> Outcome:
 
 
 def _best_disjunct(
-    rule: CompiledRule, disjuncts: list[int], finding_cf: dict[str, float]
+    premises: tuple[tuple[str, ...], ...], disjuncts: list[int], finding_cf: dict[str, float]
 ) -> tuple[int, float]:
     """The firing disjunct with the strongest premise (MYCIN: 'and' is min)."""
     best = -1
     best_cf = -1.0
     for index in disjuncts:
-        cf = premise(rule.disjuncts[index], finding_cf)
+        findings = premises[index]
+        cf = min([finding_cf.get(f, 0.0) for f in findings]) if findings else 1.0
         if cf > best_cf:
             best, best_cf = index, cf
     return best, best_cf

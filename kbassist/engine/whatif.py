@@ -55,7 +55,8 @@ class Plan:
         self.needs = {
             r.index: tuple(_bits(numbers[lit] for lit in d) for d in r.disjuncts) for r in rules
         }
-        # The findings whose certainty bounds each disjunct's premise (see premise()).
+        # The findings whose certainty bounds each disjunct's premise: MYCIN's 'and' is
+        # the minimum of them, 1.0 when there are none.
         self.premises = {
             r.index: tuple(
                 tuple(
@@ -152,24 +153,6 @@ def _bits(numbers: Iterable[int]) -> int:
     for n in numbers:
         out |= 1 << n
     return out
-
-
-def _premise_findings(disjunct: tuple[Lit, ...]) -> tuple[str, ...]:
-    return tuple(
-        lit.slot[8:] for lit in disjunct if lit.slot.startswith("finding:") and not lit.negated
-    )
-
-
-def premise(disjunct: tuple[Lit, ...], finding_cf: Mapping[str, float]) -> float:
-    """How certain a firing disjunct's premise is: its weakest finding (MYCIN: 'and' is min)."""
-    return min(
-        (
-            finding_cf.get(lit.slot[8:], 0.0)
-            for lit in disjunct
-            if lit.slot.startswith("finding:") and not lit.negated
-        ),
-        default=1.0,
-    )
 
 
 class WhatIf:
