@@ -12,8 +12,9 @@ the same cases already read and normalised (no artifact reading, no report),
 interleaved run by run:
 
 * raw_durable_host: the compiled rules in durable_rules used through its own Python
-  API (``Host.assert_fact``, a Python action per matched rule; bench/durable_host.py),
-  over every rule level, once per case: the raw engine as documented,
+  API (``Host.assert_fact`` then ``retract_fact`` in one session per ruleset, a
+  Python action per matched rule; bench/durable_host.py), over every rule level,
+  once per case: the raw engine as documented,
 * raw_durable: the same rulesets through ``DurableBackend.fire``, which drives
   durable's native engine directly, as kbassist does,
 * raw_reference: the same with ``ReferenceBackend``,
@@ -22,8 +23,9 @@ interleaved run by run:
 
 and, over the same cases with their files already read:
 
-* in_process: ``Diagnoser.diagnose(case).to_json()``, i.e. the engine run plus
-  kbassist's reasoning, question ranking and report: the kbassist layer's cost,
+* in_process: ``Diagnoser.diagnose(case).to_json(indent=None)``, i.e. the engine
+  run plus kbassist's reasoning, question ranking and the one-line JSON report a
+  batch writes: the kbassist layer's cost,
 * in_process_clips: the very same with CLIPS under it: the clipspy version.
 
 Before anything is timed, CLIPS and the Host path must fire exactly the rules and
@@ -186,13 +188,13 @@ def time_in_process(diagnosers: dict[str, Any], built: list[Any], runs: int) -> 
     it (runs interleaved)."""
     for diagnoser in diagnosers.values():
         for case in built[:50]:
-            diagnoser.diagnose(case).to_json()
+            diagnoser.diagnose(case).to_json(indent=None)
     samples: dict[str, list[float]] = {name: [] for name in diagnosers}
     for _ in range(runs):
         for name, diagnoser in diagnosers.items():
             start = time.perf_counter()
             for case in built:
-                diagnoser.diagnose(case).to_json()
+                diagnoser.diagnose(case).to_json(indent=None)
             samples[name].append(time.perf_counter() - start)
     return {name: statistics.median(times) for name, times in samples.items()}
 
