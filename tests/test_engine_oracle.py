@@ -41,7 +41,7 @@ from kbassist.engine.durable_backend import (
     native,
 )
 from kbassist.engine.reasoner import askable, candidate_values, rank_questions, run
-from kbassist.engine.reference import ReferenceBackend, holds
+from kbassist.engine.reference import ReferenceBackend, evaluate, holds
 from kbassist.knowledge.articles import ArticleLibrary
 from kbassist.pack.checks import ALLOWED, check_conditions
 from kbassist.pack.loader import _pack, _slots, load_pack
@@ -361,6 +361,54 @@ def test_incremental_what_if_ranks_questions_exactly_like_full_reruns(case):
     """Only the rules that read the changed slot (and findings that move) are re-run."""
     now = run(PACK, REFERENCE, case)
     assert rank_questions(PACK, case, now) == exhaustive_ranking(PACK, case, now)
+
+
+def plain_askable(pack, case: Case, inputs) -> list[str]:
+    """What ``askable`` means, evaluating every 'ask_when' afresh."""
+    observed = {o.fact for o in case.observations}
+    return [
+        q.id
+        for q in pack.model.questions
+        if not case.answered(q.id)
+        and not any(name in observed for name in q.covered_by)
+        and (q.ask_when is None or evaluate(pack.compiled_condition(q.ask_when), inputs))
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=bundled_cases)
+def test_remembered_ask_when_results_are_what_evaluating_them_gives(case):
+    now = run(PACK, REFERENCE, case)
+    assert askable(PACK, case, now.inputs) == plain_askable(PACK, case, now.inputs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=st.lists(st.sampled_from(["a", "b", "c"]), max_size=2),
+    version=st.sampled_from([None, (1, 0, 0, 0), (2, 5, 0, 0), "none"]),
+    flag=st.sampled_from([None, True, False]),
+    count=st.sampled_from([None, 0, 1, 7]),
+)
+def test_ask_when_on_every_kind_of_input_is_remembered_only_by_equal_values(
+    items, version, flag, count
+):
+    # A list fact cannot key the memory; each question keeps its own results (True == 1).
+    questions = [
+        {"id": "on-list", "kind": "yesno", "ask_when": {"fact": "f.list", "contains": "b"}},
+        {"id": "on-version", "kind": "yesno", "ask_when": {"answer": "ver", "lt": "2.0"}},
+        {"id": "on-bool", "kind": "yesno", "ask_when": {"fact": "f.bool", "is": True}},
+        {"id": "on-int", "kind": "yesno", "ask_when": {"fact": "f.int", "ge": 1}},
+        {"id": "ver", "kind": "version", "special": SPECIAL},
+    ]
+    rule = {"id": "r", "concludes": "c1", "certainty": 0.5, "when": {"fact": "f.str", "is": "x"}}
+    model = PackModel.model_validate(pack_data([rule], questions=questions))
+    compiled, problems = compile_rules(model, _slots(model))
+    assert problems == []
+    pack = _pack([], model, compiled, ArticleLibrary([]))
+    inputs = {"fact:f.list": items, "answer:ver": version, "fact:f.bool": flag, "fact:f.int": count}
+    inputs = {key: value for key, value in inputs.items() if value is not None}
+    for _ in range(2):  # the second time from memory
+        assert askable(pack, Case(), inputs) == plain_askable(pack, Case(), inputs)
 
 
 @settings(max_examples=500, deadline=None)

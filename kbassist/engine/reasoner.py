@@ -15,7 +15,7 @@ from ..case import Case, normalise, slot_value
 from ..pack.loader import Pack
 from ..values import VERSION_PARTS
 from .certainty import combine, status
-from .compiler import CompiledRule, Lit
+from .compiler import CompiledRule, Lit, Tree
 from .reference import evaluate
 from .whatif import WhatIf
 
@@ -166,18 +166,70 @@ def _just_above(version: tuple[int, ...]) -> str:
 def askable(pack: Pack, case: Case, inputs: dict[str, Any]) -> list[str]:
     """Unanswered questions whose 'ask_when' holds and that no evidence already covers."""
     observed = {o.fact for o in case.observations}
+    asking = _Asking.of(pack)
     out = []
-    for question in pack.model.questions:
-        if case.answered(question.id):
+    for question_id, covered_by, condition in asking.questions:
+        if case.answered(question_id):
             continue
-        if any(name in observed for name in question.covered_by):
+        if not observed.isdisjoint(covered_by):
             continue
-        if question.ask_when is not None:
-            tree = pack.compiled_condition(question.ask_when)
-            if not evaluate(tree, inputs):
-                continue
-        out.append(question.id)
+        if condition is not None and not asking.holds(condition, inputs):
+            continue
+        out.append(question_id)
     return out
+
+
+ASKS_KEPT = 1 << 14  # remembered ask_when results per pack, at most
+
+
+class _Asking:
+    """Per pack: each question's 'ask_when' and the slots it reads.
+
+    A condition's truth depends only on those slots' values, which repeat from
+    case to case (a symptom, a yes or no), so results are remembered by them.
+    """
+
+    def __init__(self, pack: Pack):
+        self.questions: list[tuple[str, frozenset[str], tuple[int, Tree, list[str]] | None]] = []
+        for number, question in enumerate(pack.model.questions):
+            condition = None
+            if question.ask_when is not None:
+                tree = pack.compiled_condition(question.ask_when)
+                condition = (number, tree, sorted({lit.slot for lit in _lits(tree)}))
+            self.questions.append((question.id, frozenset(question.covered_by), condition))
+        self.known: dict[tuple[Any, ...], bool] = {}
+
+    @classmethod
+    def of(cls, pack: Pack) -> _Asking:
+        found: _Asking | None = pack._derived.get("asking")
+        if found is None:
+            found = pack._derived["asking"] = cls(pack)
+        return found
+
+    def holds(self, condition: tuple[int, Tree, list[str]], inputs: dict[str, Any]) -> bool:
+        number, tree, slots = condition
+        values = [inputs.get(slot) for slot in slots]
+        if not all(type(v) in _KEYED for v in values):  # e.g. a list fact: not hashable
+            return evaluate(tree, inputs)
+        key = (number, *[(type(v), v) for v in values])
+        found = self.known.get(key)
+        if found is None:
+            found = evaluate(tree, inputs)
+            if len(self.known) < ASKS_KEPT:
+                self.known[key] = found
+        return found
+
+
+_KEYED = frozenset({str, tuple, bool, int, type(None)})
+
+
+def _lits(tree: Tree) -> list[Lit]:
+    kind = tree[0]
+    if kind == "lit":
+        return [tree[1]]
+    if kind == "not":
+        return _lits(tree[1])
+    return [lit for child in tree[1] for lit in _lits(child)]
 
 
 def rank_questions(pack: Pack, case: Case, now: Outcome) -> list[tuple[str, float]]:

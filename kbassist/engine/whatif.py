@@ -89,6 +89,7 @@ class Plan:
         self._relevant: dict[str, int] = {}
         # (slot, bits tried, the case's relevant bits) -> score; see WhatIf.change
         self.scores: dict[tuple[str, int, int], float] = {}
+        self._known_bits: dict[tuple[str, type, Any], int] = {}  # see truth()
 
     def relevant(self, slot: str) -> int:
         """The literals a what-if on ``slot`` can depend on, whatever the case.
@@ -124,10 +125,21 @@ class Plan:
     def truth(self, inputs: Mapping[str, Any]) -> int:
         """The bits of the literals that hold for ``inputs``."""
         bits = self.absent
+        known = self._known_bits
         for slot, value in inputs.items():
             numbers = self.on_slot.get(slot)
-            if numbers is not None:
-                bits = (bits & ~self.slot_mask[slot]) | self.slot_bits(slot, value, numbers)
+            if numbers is None:
+                continue
+            if type(value) in _REMEMBERED:  # answers and scalar facts repeat across cases
+                key = (slot, type(value), value)
+                found = known.get(key)
+                if found is None:
+                    found = self.slot_bits(slot, value, numbers)
+                    if len(known) < BITS_KEPT:
+                        known[key] = found
+            else:
+                found = self.slot_bits(slot, value, numbers)
+            bits = (bits & ~self.slot_mask[slot]) | found
         return bits
 
     def slot_bits(self, slot: str, value: Any, numbers: list[int] | None = None) -> int:
@@ -138,6 +150,8 @@ class Plan:
 
 
 SCORES_KEPT = 1 << 16  # remembered what-if scores per pack, at most
+BITS_KEPT = 1 << 14  # remembered (slot, value) -> literal bits per pack, at most
+_REMEMBERED = frozenset({str, tuple, bool, int})  # hashable input values, compared by value
 _NONE: tuple[tuple[int, ...], ...] = ((),) * 64  # the readers of a slot no rule reads
 
 

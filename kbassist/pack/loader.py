@@ -82,6 +82,7 @@ class Pack:
     _conditions: dict[int, Tree] = field(default_factory=dict, repr=False)
     _candidates: dict[str, list[Any]] = field(default_factory=dict, repr=False)  # what-if answers
     _texts: dict[str, Any] = field(default_factory=dict, repr=False)  # report texts by language
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False)  # made once by the engine
 
     @cached_property
     def question_order(self) -> dict[str, int]:
