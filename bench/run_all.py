@@ -119,11 +119,15 @@ READING_BATCH = [
     "documentation shows (the Python `Host`, a Python action per matched rule);",
     "`raw_durable` is the same rulesets through the native calls kbassist itself makes,",
     "so `raw_durable_host_over_raw_durable` is what skipping durable's Python layer",
-    "saves. `in_process` is everything kbassist does per case once the files are read",
-    "(engine, reasoning, question ranking, report, JSON), and `in_process_clips` the",
-    "same with CLIPS under it. Question ranking remembers what-if scores per pack, keyed",
-    "on exactly the literal bits they depend on (kbassist/engine/whatif.py), so repeated",
-    "answer patterns cost a lookup; the bench's cases repeat them as tickets do.",
+    "saves. Both keep one durable session per ruleset and assert, then retract, each",
+    "case's fact (kbassist/engine/durable_backend.py says why). `in_process` is",
+    "everything kbassist does per case once the files are read (engine, reasoning,",
+    "question ranking, report, the one-line JSON a batch writes), and",
+    "`in_process_clips` the same with CLIPS under it. Question ranking remembers",
+    "what-if scores per pack, keyed on exactly the literal bits they depend on",
+    "(kbassist/engine/whatif.py), so repeated answer patterns cost a lookup; the",
+    "bench's cases repeat them as tickets do. The whole-batch figures also pay for",
+    "starting Python, loading the pack and reading each case's files.",
 ]
 
 
