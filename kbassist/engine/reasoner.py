@@ -241,12 +241,7 @@ def rank_questions(pack: Pack, case: Case, now: Outcome) -> list[tuple[str, floa
     whatif = WhatIf(pack, now)
     scored = []
     for question_id in askable(pack, case, now.inputs):
-        slot = f"answer:{question_id}"
-        current = whatif.slot_bits(slot)
-        best = 0.0
-        for bits in _candidate_bits(pack, question_id):
-            if bits != current:  # else no rule would notice the answer
-                best = max(best, whatif.change(slot, bits))
+        best = whatif.best(f"answer:{question_id}", _candidate_bits(pack, question_id))
         if best > 1e-9:
             scored.append((question_id, best))
     order = pack.question_order

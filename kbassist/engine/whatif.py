@@ -89,6 +89,7 @@ class Plan:
         self._relevant: dict[str, int] = {}
         # (slot, bits tried, the case's relevant bits) -> score; see WhatIf.change
         self.scores: dict[tuple[str, int, int], float] = {}
+        self.best_scores: dict[tuple[str, int], float] = {}  # see WhatIf.best
         self._known_bits: dict[tuple[str, type, Any], int] = {}  # see truth()
 
     def relevant(self, slot: str) -> int:
@@ -190,9 +191,26 @@ class WhatIf:
                 self.effects[c.rule.index] = (c.certainty, c.number)
                 per_rule[c.rule.index] = c.certainty
 
-    def slot_bits(self, slot: str) -> int:
-        """The bits ``slot``'s literals have now: an answer that sets the same changes nothing."""
-        return self.truth & self.plan.slot_mask.get(slot, 0)
+    def best(self, slot: str, candidates: list[int]) -> float:
+        """The largest :meth:`change` of any candidate's bits but the current ones.
+
+        Remembered like a change, by the slot's own bits and the bits its scores
+        depend on, so a repeated answer pattern costs one lookup per question.
+        """
+        plan = self.plan
+        own = plan.slot_mask.get(slot, 0)
+        key = (slot, self.truth & (plan.relevant(slot) | own))
+        found = plan.best_scores.get(key)
+        if found is None:
+            current = self.truth & own
+            found = max(
+                (self.change(slot, bits) for bits in candidates if bits != current),
+                default=0.0,  # no answer the rules would notice
+            )
+            if len(plan.best_scores) >= SCORES_KEPT:
+                plan.best_scores.clear()
+            plan.best_scores[key] = found
+        return found
 
     def change(self, slot: str, bits: int) -> float:
         """How much the causes would move if ``slot``'s literals held exactly ``bits``.
