@@ -72,6 +72,14 @@ def targets(results: dict) -> list[str]:
     if cold:
         diagnose = cold["median_s"]["diagnose_one_artifact"]
         row("diagnose cold start with one artifact < 0.4 s", f"{diagnose} s", diagnose < 0.4)
+    memory = results.get("memory_bench")
+    if memory and "growth_first_tenth_to_end_mib" in memory:
+        growth, cases = memory["growth_first_tenth_to_end_mib"], memory["cases"]
+        row(
+            f"batch memory flat over {cases:,} cases (RSS growth after the first tenth < 5 MiB)",
+            f"{growth} MiB",
+            growth < 5,
+        )
     batch = results.get("batch_bench")
     if batch:
         # Per case, files already read: the engine run plus reasoning, ranking, report,

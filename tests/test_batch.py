@@ -229,3 +229,39 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path, jobs):
     code = proc.wait(timeout=120)
     assert json.loads(first)["id"] == 0
     assert (code, err) == (141, "")
+
+
+def test_a_batch_keeps_nothing_per_case():
+    """Memory stays flat over any number of cases: once every answer pattern and file
+    has been seen (memos are per pack and bounded), more cases allocate nothing that
+    stays. 90 cases, with files, repeated 12 times: what is still allocated after the
+    last round is what was allocated after the second."""
+    import random
+    import tracemalloc
+
+    rng = random.Random(5)
+    questions = sorted(ANSWERS)
+    cases = []
+    for i in range(90):
+        keys = rng.sample(questions, rng.randint(0, len(questions)))
+        files = rng.sample(ARTIFACTS, rng.randint(0, 2))
+        cases.append({"id": i, "answers": {k: ANSWERS[k] for k in keys}, "artifacts": files})
+    lines = [json.dumps(case) for case in cases] * 12
+    traced: dict[int, int] = {}
+
+    class Sink(io.StringIO):
+        written = 0
+
+        def write(self, text: str) -> int:
+            self.written += 1
+            if self.written in (2 * len(cases), len(lines)):
+                traced[self.written] = tracemalloc.get_traced_memory()[0]
+            return len(text)
+
+    tracemalloc.start()
+    try:
+        assert run_batch(lines, Sink(), jobs=1) in (0, 1, 2)
+    finally:
+        tracemalloc.stop()
+    after_two, after_all = traced[2 * len(cases)], traced[len(lines)]
+    assert after_all - after_two < 64 * 1024, (after_two, after_all)
