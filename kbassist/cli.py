@@ -157,7 +157,8 @@ def tui(lang: str, resume: Path | None) -> None:
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
-    help="With --batch: worker processes (default: the number of CPUs; 1: no workers).",
+    help="With --batch: worker processes (default: the number of CPUs; 1: no workers, "
+    "and each line is written as soon as its case is done).",
 )
 @click.pass_context
 def diagnose(
