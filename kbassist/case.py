@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, Problem
 from .i18n import located, msg
-from .pack.loader import Pack
-from .pack.model import Question
 from .values import VersionError, clamp_int, clean_text, parse_version
+
+if TYPE_CHECKING:  # annotations only: the engine imports this module, and packs the engine
+    from .pack.loader import Pack
+    from .pack.model import Question
 
 UNKNOWN = "unknown"
 _YES = {"yes", "y", "true"}
