@@ -17,6 +17,8 @@ import click
 from .errors import InputError, Problem
 
 if TYPE_CHECKING:  # kept out of the import path: `kbassist --help` must start fast
+    from click.decorators import FC
+
     from .probes.base import Probe, ProbeResult
 
 P = TypeVar("P")
@@ -87,7 +89,7 @@ _FORMAT = click.option(
 )
 
 
-def _timeout(default: float) -> click.decorators.FC:  # type: ignore[name-defined]
+def _timeout(default: float) -> Callable[[FC], FC]:
     return click.option(
         "--timeout",
         type=click.FloatRange(min=0.1, max=3600),

@@ -14,6 +14,7 @@ from kbassist.probes.udp import (
     UdpListenProbe,
     UdpRefusedProbe,
     UdpSendProbe,
+    _addresses_of,
     make_payload,
     parse_payload,
     plain_address,
@@ -116,6 +117,20 @@ def test_ipv4_mapped_addresses_are_shown_plain():
     assert plain_address("::ffff:10.0.0.5") == "10.0.0.5"
     assert plain_address("::1") == "::1"
     assert plain_address("not an address") == "not an address"
+
+
+def test_an_address_this_python_cannot_decode_is_no_address(monkeypatch):
+    # A Python built without IPv6 gives an AF_INET6 address as (family, raw bytes):
+    # its family number is no address of the server's (it read as 0.0.0.10).
+    raw = (socket.AF_INET6, socket.SOCK_DGRAM, 17, "", (int(socket.AF_INET6), b"\x00" * 24))
+    real = (socket.AF_INET, socket.SOCK_DGRAM, 17, "", (LOOPBACK, 0))
+
+    def hosts_file(host, *args, **kwargs):  # no DNS query leaves the test
+        return [raw, real] if host == "mail01.test" else [raw]
+
+    monkeypatch.setattr(socket, "getaddrinfo", hosts_file)
+    assert run(_addresses_of("mail01.test", 3)) == {LOOPBACK}
+    assert run(_addresses_of("v6only.test", 3)) is None
 
 
 # -- udp-listen + udp-send ----------------------------------------------------------------------

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..engine.compiler import Lit
 from ..knowledge.articles import ArticleError
-from ..pack.model import LANGUAGES, LocalText
+from ..pack.model import LANGUAGES, Cause, Finding, LocalText
 from .source import PackSource
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w.-]*\}")
@@ -64,7 +64,7 @@ def _ignored(finding: LintFinding, file: str, lines: list[str]) -> bool:
     if finding.file != file or not finding.line or finding.line > len(lines):
         return False
     match = _IGNORE.search(lines[finding.line - 1])
-    return bool(match) and finding.code in {c.strip() for c in match.group(1).split(",")}
+    return match is not None and finding.code in {c.strip() for c in match.group(1).split(",")}
 
 
 def _pack_finding(source: PackSource, code: str, path: tuple[Any, ...], msg: str) -> LintFinding:
@@ -80,9 +80,9 @@ def _local_texts(source: PackSource) -> Iterator[tuple[tuple[Any, ...], str, Loc
     for i, q in enumerate(model.questions):
         yield ("questions", i, "text"), f"question {q.id!r} text", q.text
         yield ("questions", i, "help"), f"question {q.id!r} help", q.help
-        for j, c in enumerate(q.choices):
+        for j, choice in enumerate(q.choices):
             path = ("questions", i, "choices", j, "label")
-            yield path, f"question {q.id!r} choice {c.value!r} label", c.label
+            yield path, f"question {q.id!r} choice {choice.value!r} label", choice.label
     for i, f in enumerate(model.facts):
         yield ("facts", i, "help"), f"fact {f.name!r} help", f.help
     for i, g in enumerate(model.findings):
@@ -122,7 +122,11 @@ def _usage(source: PackSource) -> Iterator[LintFinding]:
     concluded = {
         r.target for r in source.pack.compiled.rules if r.certainty > 0 and r.index not in never
     }
-    for part, items in (("causes", model.causes), ("findings", model.findings)):
+    parts: tuple[tuple[str, Sequence[Cause | Finding]], ...] = (
+        ("causes", model.causes),
+        ("findings", model.findings),
+    )
+    for part, items in parts:
         for i, item in enumerate(items):
             if item.id not in concluded:
                 kind = part.rstrip("s")

@@ -135,8 +135,8 @@ class _Fields:
                 for value in values:
                     nots.extend(self._differs(lit.slot, value))
                 return [{"$or": [missing, {"$and": nots} if len(nots) > 1 else nots[0]]}]
-            alts = [self._equals(lit.slot, value) for value in values]
-            return alts[0] if len(alts) == 1 else [{"$or": [_all(a) for a in alts]}]
+            equal = [self._equals(lit.slot, value) for value in values]
+            return equal[0] if len(equal) == 1 else [{"$or": [_all(e) for e in equal]}]
         if lit.op == "eq":
             if lit.negated:
                 return [{"$or": [missing, *self._differs(lit.slot, lit.value)]}]
@@ -312,9 +312,9 @@ class DurableBackend:
             for handle, used in self._rulesets_for(rules):
                 names = self._matches(handle, self._fact(case, used))
                 for name in names:
-                    hit = self._actions.get(name, ())
-                    if hit == ():
+                    if name not in self._actions:
                         raise RuntimeError(f"durable_rules fired an unknown rule {name!r}")
+                    hit = self._actions[name]
                     if hit is not None:
                         fired.setdefault(hit[0], []).append(hit[1])
         return {rule: sorted(set(ds)) for rule, ds in fired.items()}

@@ -106,7 +106,8 @@ class Plan:
             for rule in self.rules.values():
                 by_target.setdefault(rule.target, []).append(rule.index)
             rules: set[int] = set()
-            slots, targets = [slot], []
+            slots: list[str] = [slot]
+            targets: list[str] = []
             while slots or targets:
                 found: set[int] = set()
                 if slots:

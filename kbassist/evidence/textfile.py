@@ -64,7 +64,7 @@ def open_text(path: Path, encoding: str | None = None) -> TextIO:
     """A text stream over ``path`` (binary reads stay buffered; decoding is incremental)."""
     raw = path.open("rb")
     if encoding is None:
-        encoding = sniff_encoding(raw.peek(HEAD_BYTES)[:HEAD_BYTES])  # type: ignore[attr-defined]
+        encoding = sniff_encoding(raw.peek(HEAD_BYTES)[:HEAD_BYTES])
     errors = "replace" if encoding.startswith("utf-16") else _ANSI
     return io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=None)
 

@@ -202,7 +202,7 @@ class ArticleLibrary:
         return None
 
     def ids(self) -> list[str]:
-        found = set()
+        found: set[str] = set()
         for root in self.roots:
             for lang_dir in root.iterdir() if root.is_dir() else []:
                 found.update(p.stem for p in lang_dir.glob("*.md"))

@@ -85,6 +85,7 @@ def check_conditions(model: PackModel, cond: Any, path: Path) -> Iterator[tuple[
     facts = {f.name: f for f in model.facts}
     findings = {g.id for g in model.findings}
     for leaf, where in _leaves(cond, path):
+        kind: str  # a question's kind or a fact's type: ALLOWED has both
         if leaf.answer is not None:
             question = questions.get(leaf.answer)
             if question is None:

@@ -24,6 +24,8 @@ from .checks import check_pack
 from .model import Cause, FactDecl, Finding, PackModel, Question, Thresholds
 
 if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
     from ..yamlsource import Located
 
 PACK_FILE = "pack.yaml"
@@ -101,7 +103,7 @@ class Pack:
         return self._conditions[key]
 
 
-def _format_error(located: Located, error: dict[str, Any]) -> Problem:
+def _format_error(located: Located, error: ErrorDetails) -> Problem:
     loc = tuple(error.get("loc", ()))
     message = error.get("msg", "invalid")
     if error.get("type") == "extra_forbidden":

@@ -11,8 +11,10 @@ an export through the live code path).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from ..evidence.regfile import RegParser, RegValue
@@ -47,16 +49,35 @@ class RegistrySource(Protocol):
         ...
 
 
+_Key = AbstractContextManager[object]  # an open key (winreg's HKEYType)
+
+
+class _Winreg(Protocol):
+    """The part of ``winreg`` that WinregSource calls (typeshed's signatures).
+
+    Typeshed declares ``winreg`` on Windows only, so on other systems its stub is an
+    empty module; this is what WinregSource needs of it, there and in tests.
+    """
+
+    HKEY_LOCAL_MACHINE: int
+    HKEY_CURRENT_USER: int
+    KEY_READ: int
+
+    def OpenKey(self, key: int, sub_key: str, reserved: int, access: int, /) -> _Key: ...
+    def QueryInfoKey(self, key: _Key, /) -> tuple[int, int, int]: ...
+    def EnumKey(self, key: _Key, index: int, /) -> str: ...
+    def EnumValue(self, key: _Key, index: int, /) -> tuple[str, Any, int]: ...
+
+
 class WinregSource:
     """The registry of the machine kbassist runs on (Windows only)."""
 
     def __init__(self) -> None:
-        import winreg  # type: ignore[import-not-found,unused-ignore]
-
+        winreg: _Winreg = importlib.import_module("winreg")
         self._winreg = winreg
         self._roots = {HKLM: winreg.HKEY_LOCAL_MACHINE, HKCU: winreg.HKEY_CURRENT_USER}
 
-    def _open(self, key: str) -> Any:
+    def _open(self, key: str) -> _Key | None:
         root, _, sub = key.partition("\\")
         try:
             return self._winreg.OpenKey(self._roots[root], sub, 0, self._winreg.KEY_READ)

@@ -277,6 +277,7 @@ class _Session:
                 "ok",
                 msg("EHLO lists XEXCH50 and X-LINK2STATE: Exchange 2000's SMTP service answers"),
             )
+        verbs: str  # a Message, or the one verb as it is
         if len(missing) > 1:
             verbs = msg("{first} and {last}", first=", ".join(missing[:-1]), last=missing[-1])
         else:

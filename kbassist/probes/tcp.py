@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import errno
 import socket
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..i18n import Message, located, msg
@@ -75,7 +76,7 @@ def no_answer(timeout: float) -> Message:
     )
 
 
-async def resolve(host: str, port: int) -> list[AddrInfo]:
+async def resolve(host: str, port: int) -> Sequence[AddrInfo]:
     """The TCP addresses of ``host``; ConnectError when the name does not resolve."""
     loop = asyncio.get_running_loop()
     try:
@@ -104,7 +105,7 @@ def classify(exc: OSError) -> ConnectError:
 
 
 async def connect(
-    infos: list[AddrInfo], limit: int = 2**16
+    infos: Iterable[AddrInfo], limit: int = 2**16
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, Address]:
     """Stream to the first address that accepts, tried in order; else the most
     telling failure as ConnectError. ``limit`` bounds a line the reader buffers."""

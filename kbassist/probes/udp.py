@@ -424,7 +424,10 @@ async def _addresses_of(host: str | None, timeout: float) -> set[str] | None:
         )
     except (OSError, TimeoutError, UnicodeError):
         return None
-    return {plain_address(info[4][0]) for info in infos} or None
+    # A family this Python cannot decode comes back as (family number, raw bytes).
+    hosts = (info[4][0] for info in infos)
+    found = {plain_address(host) for host in hosts if isinstance(host, str)}
+    return found or None
 
 
 # -- udp-send ------------------------------------------------------------------------------

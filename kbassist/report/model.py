@@ -19,17 +19,15 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 
-_model = dataclass(slots=True, kw_only=True)
 
-
-@_model
+@dataclass(slots=True, kw_only=True)
 class EvidenceItem:
     fact: str
     value: Any
     source: str  # file:line, answer:ID or probe:NAME
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class RuleTrace:
     """One rule that fired: its share of the certainty and the conditions that held."""
 
@@ -39,7 +37,7 @@ class RuleTrace:
     conditions: list[str]
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class CauseReport:
     id: str
     confidence: float  # in (0, 1]: concluded causes only
@@ -54,7 +52,7 @@ class CauseReport:
     explanation: list[RuleTrace]
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class OpenCause:
     """Still possible, not concluded: part of the explanation, not a finding."""
 
@@ -64,7 +62,7 @@ class OpenCause:
     explanation: list[RuleTrace] = field(default_factory=list)
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class RuledOut:
     id: str
     reason: str
@@ -72,13 +70,13 @@ class RuledOut:
     explanation: list[RuleTrace] = field(default_factory=list)
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class ChoiceReport:
     value: str
     label: str
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class QuestionReport:
     id: str
     text: str
@@ -88,7 +86,7 @@ class QuestionReport:
     usefulness: float
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class ArtifactReport:
     path: str
     kind: str
@@ -97,7 +95,7 @@ class ArtifactReport:
     events: list[dict[str, Any]] = field(default_factory=list)  # event logs only
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class ProbeReport:
     name: str
     target: str
@@ -109,7 +107,7 @@ class ProbeReport:
     elapsed: float
 
 
-@_model
+@dataclass(slots=True, kw_only=True)
 class Report:
     schema_version: int = SCHEMA_VERSION
     language: str
@@ -128,7 +126,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data: what ``json.loads(report.to_json())`` gives."""
-        return _adapter().dump_python(self, mode="json")  # type: ignore[no-any-return]
+        return _adapter().dump_python(self, mode="json")
 
 
 _ADAPTER: list[TypeAdapter[Report]] = []

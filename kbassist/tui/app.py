@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.dom import DOMNode
@@ -69,8 +69,9 @@ def translate_bindings(node: DOMNode) -> bool:
                 for _key, b in merged
             ]
         )
-    if type(node).BINDING_GROUP_TITLE:
-        node.BINDING_GROUP_TITLE = _(type(node).BINDING_GROUP_TITLE)
+    title = type(node).BINDING_GROUP_TITLE
+    if title:
+        node.BINDING_GROUP_TITLE = _(title)
     return True
 
 
@@ -86,7 +87,7 @@ class KbassistApp(App[None]):
     # Function keys work even while typing in a field; the letters are quicker elsewhere.
     # The footer must fit 80 columns in French: the tab keys are on the tabs, and
     # the theme and export are in the command palette (and the Keys panel).
-    BINDINGS: ClassVar = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "show('interview')", N_("Interview"), show=False),
         Binding("f2", "show('evidence')", N_("Files"), show=False),
         Binding("f3", "show('probes')", N_("Probes"), show=False),
@@ -99,20 +100,21 @@ class KbassistApp(App[None]):
         # Textual's footer shows this key on its own, at its right edge.
         Binding("ctrl+p", "command_palette", N_("Commands"), priority=True, show=False),
         Binding("ctrl+q", "quit", N_("Quit")),
-    ] + [
-        Binding(letter, action, N_(description), show=False)
-        for letter, action, description in [
-            ("i", "show('interview')", "Interview"),
-            ("e", "show('evidence')", "Files"),
-            ("p", "show('probes')", "Probes"),
-            ("r", "show('results')", "Results"),
-            ("b", "back", "Back"),
-            ("l", "switch_language", "Français"),
-            ("t", "toggle_theme", "Theme"),
-            ("s", "save", "Save"),
-            ("x", "export", "Export"),
-            ("q", "quit", "Quit"),
-        ]
+        *(
+            Binding(letter, action, N_(description), show=False)
+            for letter, action, description in [
+                ("i", "show('interview')", "Interview"),
+                ("e", "show('evidence')", "Files"),
+                ("p", "show('probes')", "Probes"),
+                ("r", "show('results')", "Results"),
+                ("b", "back", "Back"),
+                ("l", "switch_language", "Français"),
+                ("t", "toggle_theme", "Theme"),
+                ("s", "save", "Save"),
+                ("x", "export", "Export"),
+                ("q", "quit", "Quit"),
+            ]
+        ),
     ]
 
     def __init__(self, session: Session | None = None, lang: str = "en"):
@@ -270,7 +272,7 @@ class KbassistApp(App[None]):
                 widget.focus(scroll_visible=False)  # the tab opens at its top
                 return
 
-    def action_back(self) -> None:
+    async def action_back(self) -> None:  # async like App.action_back, which it replaces
         """Change the last answer given."""
         if self.session.answers:
             self.change_answer(list(self.session.answers)[-1])
@@ -331,7 +333,9 @@ class KbassistApp(App[None]):
         self.push_screen(PathPrompt(_("Export the ticket note (Markdown) to:"), default), export)
 
     def action_command_palette(self) -> None:
-        if not Palette.is_open(self):
+        # Textual types is_open's argument App[object], but App is invariant in its
+        # return type, so any App[None] is refused; it only reads app.screen.
+        if not Palette.is_open(self):  # type: ignore[arg-type]
             self.push_screen(Palette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -72,7 +72,8 @@ def make_probe(
     from ..probes.tcp import TcpProbe
     from ..probes.udp import UdpListenProbe, UdpRefusedProbe, UdpSendProbe
 
-    host, nonce = host.strip(), nonce.strip() or None
+    host = host.strip()
+    wanted_nonce = nonce.strip() or None  # None: the probe makes one up
     if not port_text.strip().isdigit():
         raise ValueError(_("the port must be a number"))
     try:
@@ -82,7 +83,7 @@ def make_probe(
     port = int(port_text)
     if kind == "udp-listen":  # the host is the server to expect datagrams from, if given
         return UdpListenProbe(
-            port, timeout, nonce=nonce, expect_from=host or None, on_listening=on_listening
+            port, timeout, nonce=wanted_nonce, expect_from=host or None, on_listening=on_listening
         )
     if not host:
         raise ValueError(_("the host is missing"))
@@ -91,7 +92,7 @@ def make_probe(
     if kind == "tcp":
         return TcpProbe(host, port, timeout=timeout)
     if kind == "udp-send":
-        return UdpSendProbe(host, port, nonce=nonce, timeout=timeout)
+        return UdpSendProbe(host, port, nonce=wanted_nonce, timeout=timeout)
     return UdpRefusedProbe(host, port, timeout=timeout)
 
 

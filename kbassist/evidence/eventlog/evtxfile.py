@@ -37,7 +37,9 @@ def read(path: Path, sink: Collector) -> None:
     try:
         parser = PyEvtxParser(file, number_of_threads=1)
         for position, record in enumerate(parser.records_json(), 1):
-            sink.add(_event(position, record))
+            # evtx's stub types __next__ as Optional (pyo3's Option<...>), but a None
+            # there is the end of the iteration: no record is ever None.
+            sink.add(_event(position, record))  # type: ignore[arg-type]
     except (RuntimeError, OSError, ValueError) as exc:
         raise ArtifactError(file, msg("corrupt .evtx: {error}", error=_first_line(exc))) from None
     except BaseException as exc:
