@@ -216,3 +216,39 @@ def test_fuzz_only_artifact_errors(tmp_path_factory, data):
     if artifact is not None:
         got = facts(artifact)
         assert "smtp.banner" in got or "smtp.ehlo-keywords" in got
+
+
+# What Cisco ASA's ESMTP inspection leaves of keywords it does not allow: X runs.
+MASKED = ["XXXA", "SIZE", "PIPELINING", "XXXXXXXA", "XXXXXXXB", "AUTH=LOGIN", "XXXXXXX"]
+
+
+def test_masked_keywords_are_unknown_not_missing(tmp_path):
+    artifact = smtp_transcript.parse(write(tmp_path, session(MASKED)))
+    seen = facts(artifact)
+    assert seen["smtp.ehlo-masked"][0] is True
+    assert seen["smtp.ehlo-masked"][1] == 4  # the first masked keyword's line
+    assert "smtp.x-link2state" not in seen and "smtp.xexch50" not in seen
+    assert any("masked" in note.en and "masqués" in note.fr for note in artifact.notes)
+
+
+def test_a_masked_reply_still_shows_the_verbs_it_lists(tmp_path):
+    seen = facts(smtp_transcript.parse(write(tmp_path, session([*MASKED, "X-LINK2STATE"]))))
+    assert seen["smtp.x-link2state"][0] is True
+    assert "smtp.xexch50" not in seen
+
+
+def test_exchange_verbs_are_not_masks():
+    assert smtp_transcript.masked_keywords(["XEXCH50", "X-LINK2STATE", "X-EXPS", "XSHADOW"]) == []
+    assert smtp_transcript.masked_keywords(["XXXXXXXA", "****", "xxxxxxx"]) == [
+        "XXXXXXXA",
+        "****",
+        "xxxxxxx",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("version", "windows_2000"),
+    [("5.0.2195.1600", True), ("5.0.2195.6713", True), ("6.0.3790.3959", False), (None, False)],
+)
+def test_only_windows_2000_smtp_is_in_scope(version, windows_2000):
+    assert smtp_transcript.is_windows_2000_smtp(version) is windows_2000

@@ -522,3 +522,41 @@ def test_any_reply_gives_a_result(echo_server, greeting, then):
     assert result.status in {"ok", "fault", "unreachable"}
     assert result.message.startswith(f"{HOST}:{server.port}: ")
     assert "\n" not in result.message and "\r" not in result.message
+
+
+def scripted_probe(serve, greeting: str, verbs: list[str]) -> ProbeResult:
+    async def script(peer: Peer) -> None:
+        await peer.say(f"220 {greeting}")
+        await peer.hear()
+        await peer.say(*ehlo_reply(verbs))
+        await peer.hear()
+        await peer.say("221 2.0.0 bye")
+
+    server = serve(script)
+    [result] = run_probes([SmtpProbe(HOST, server.port, timeout=2.0)])
+    return result
+
+
+@pytest.mark.parametrize(
+    "greeting",
+    [
+        # Exchange 2007 and later: no version in the greeting, never X-LINK2STATE.
+        "mail02.contoso.com Microsoft ESMTP MAIL Service ready at Tue, 1 Dec 2026 09:14:02 +0100",
+        # an IIS 6 relay on Windows Server 2003.
+        "relay01.contoso.com Microsoft ESMTP MAIL Service, Version: 6.0.3790.3959 ready at x",
+    ],
+)
+def test_missing_verbs_on_another_microsoft_server_are_no_fault(serve, greeting):
+    result = scripted_probe(serve, greeting, [*VERBS, "XEXCH50"])
+    assert result.status == "ok" and result.exit_code == 0
+    assert "does not apply" in result.message
+    assert result.facts["smtp.x-link2state"] is False  # seen, but out of KB 279616's scope
+
+
+def test_masked_keywords_make_the_check_unusable(serve):
+    masked = ["XXXA", "SIZE", "XXXXXXXA", "XXXXXXX", "XXXXXXXXXXXX"]
+    result = scripted_probe(serve, BANNER, masked)
+    assert result.status == "unreachable" and result.exit_code == 2
+    assert result.facts["smtp.ehlo-masked"] is True
+    assert "smtp.x-link2state" not in result.facts and "smtp.xexch50" not in result.facts
+    assert "server itself" in result.message

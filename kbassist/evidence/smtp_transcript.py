@@ -36,12 +36,31 @@ _KEYWORD_END = re.compile(r"[\s=]")
 _OTHER_COMMANDS = {"HELO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP", "NOOP"}
 # The verbs only Exchange 2000's SMTP service lists, by the fact that says whether it does.
 VERB_FACTS = {"smtp.xexch50": "XEXCH50", "smtp.x-link2state": "X-LINK2STATE"}
+# What a firewall's SMTP inspection leaves of a keyword it does not allow: Cisco ASA's
+# ESMTP inspection overwrites it with X characters (CHUNKING -> XXXXXXXA), PIX
+# Mailguard with asterisks. A masked reply cannot show that a verb is missing.
+_MASKED = re.compile(r"(?:X{3,}|\*{3,})[A-Z0-9]?", re.ASCII)
+# KB 279616 is about Windows 2000's SMTP service (IIS 5), whose greeting reads
+# "Version: 5.0.2195.x" whether Exchange 2000's components are loaded or not.
+# Exchange 2003 (IIS 6, 6.0.3790), Exchange 2007 and later and Exchange Online
+# also greet as "Microsoft ESMTP MAIL Service" and never list X-LINK2STATE.
+WINDOWS_2000_SMTP = "5.0.2195."
 
 _NO_EHLO = Note(
     en="The transcript has the server's greeting but no EHLO response: type EHLO "
     "after connecting to list the verbs (X-LINK2STATE, XEXCH50).",
     fr="La transcription contient l'accueil du serveur mais pas de réponse à EHLO : "
     "tapez EHLO après la connexion pour lister les verbes (X-LINK2STATE, XEXCH50).",
+)
+
+
+_MASKED_NOTE = Note(
+    en="Some EHLO keywords are masked (XXXX...), as a firewall's SMTP inspection does: "
+    "whether X-LINK2STATE and XEXCH50 are offered cannot be read. Repeat the test on the "
+    "server itself (telnet localhost 25, then EHLO).",
+    fr="Certains mots-clés EHLO sont masqués (XXXX...), comme le fait l'inspection SMTP "
+    "d'un pare-feu\u00a0: impossible de savoir si X-LINK2STATE et XEXCH50 sont proposés. "
+    "Refaites le test sur le serveur lui-même (telnet localhost 25, puis EHLO).",
 )
 
 
@@ -81,6 +100,26 @@ def ehlo_keywords(texts: Sequence[str]) -> dict[str, int]:
         if keyword:
             found.setdefault(keyword, index)
     return found
+
+
+def masked_keywords(keywords: Iterable[str]) -> list[str]:
+    """The keywords a firewall overwrote (``XXXXXXXA``, ``****``); ``XEXCH50`` is not one."""
+    return [keyword for keyword in keywords if _MASKED.fullmatch(keyword.upper())]
+
+
+def is_windows_2000_smtp(version: str | None) -> bool:
+    """A greeting version of Windows 2000's SMTP service, the one KB 279616 is about."""
+    return version is not None and version.startswith(WINDOWS_2000_SMTP)
+
+
+def verb_facts(keywords: Sequence[str]) -> dict[str, bool]:
+    """Which of Exchange 2000's verbs the reply lists; a verb absent from a masked
+    reply is unknown (left out), not missing."""
+    listed = {keyword.upper() for keyword in keywords}
+    masked = bool(masked_keywords(keywords))
+    return {
+        fact: verb in listed for fact, verb in VERB_FACTS.items() if verb in listed or not masked
+    }
 
 
 def _strip(line: str) -> str:
@@ -187,8 +226,12 @@ class _Session:
         found = {keyword: ehlo.lines[index][0] for keyword, index in indexes.items()}
         self.artifact.observe("smtp.ehlo-keywords", list(found), ehlo.lines[0][0])
         end = ehlo.lines[-1][0]
-        for fact, verb in VERB_FACTS.items():
-            self.artifact.observe(fact, verb in found, found.get(verb, end))
+        masked = masked_keywords(found)
+        if masked:
+            self.artifact.observe("smtp.ehlo-masked", True, found[masked[0]])
+            self.artifact.notes.append(_MASKED_NOTE)
+        for fact, listed in verb_facts(list(found)).items():
+            self.artifact.observe(fact, listed, found.get(VERB_FACTS[fact], end))
 
 
 def parse(path: Path) -> Artifact:

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..evidence.base import Note
-from ..evidence.smtp_transcript import VERB_FACTS, banner_version, ehlo_keywords, reply_line
+from ..evidence.smtp_transcript import (
+    VERB_FACTS,
+    banner_version,
+    ehlo_keywords,
+    is_windows_2000_smtp,
+    masked_keywords,
+    reply_line,
+    verb_facts,
+)
 from ..i18n import Message, located, msg
 from .base import ProbeResult, Status, check_target
 from .tcp import (
@@ -268,14 +276,34 @@ class _Session:
     def verdict(self, ehlo: Reply) -> ProbeResult:
         keywords = list(ehlo_keywords(ehlo.texts))
         self.facts["smtp.ehlo-keywords"] = keywords
-        for fact, verb in VERB_FACTS.items():
-            self.facts[fact] = verb in keywords
+        self.facts.update(verb_facts(keywords))
         self.notes.insert(0, FIREWALL_NOTE)
         missing = [verb for verb in VERB_FACTS.values() if verb not in keywords]
         if not missing:
             return self.result(
                 "ok",
                 msg("EHLO lists XEXCH50 and X-LINK2STATE: Exchange 2000's SMTP service answers"),
+            )
+        if masked_keywords(keywords):
+            self.facts["smtp.ehlo-masked"] = True
+            return self.result(
+                "unreachable",
+                msg(
+                    "EHLO keywords are masked ({keywords}), as a firewall's SMTP inspection "
+                    "does: run the check on the server itself (telnet localhost 25)",
+                    keywords=", ".join(masked_keywords(keywords)),
+                ),
+            )
+        version = self.facts.get("smtp.banner-version")
+        if not is_windows_2000_smtp(version if isinstance(version, str) else None):
+            # Exchange 2003 and later, IIS 6 relays and other servers never list these
+            # verbs: their absence there says nothing about KB 279616.
+            return self.result(
+                "ok",
+                msg(
+                    "EHLO lacks Exchange 2000's verbs, but the greeting is not Windows 2000's "
+                    "SMTP service (Version: 5.0.2195.x): KB 279616 does not apply to this server"
+                ),
             )
         verbs: str  # a Message, or the one verb as it is
         if len(missing) > 1:
