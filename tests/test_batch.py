@@ -51,7 +51,13 @@ def results(out: str) -> list[dict]:
 def sample_cases() -> list[dict]:
     cases: list[dict] = [{"id": f"a{i}", "artifacts": [p]} for i, p in enumerate(ARTIFACTS)]
     cases.append({"id": "answers", "answers": ANSWERS})
-    cases.append({"id": "fr", "answers": {"cisco-vpn-version": "3.6.3"}, "lang": "fr"})
+    cases.append(
+        {
+            "id": "fr",
+            "answers": {"cisco-vpn-version": "3.6.3", "mail-shows-after-folder-switch": "yes"},
+            "lang": "fr",
+        }
+    )
     cases.append({"id": "both", "answers": ANSWERS, "artifacts": ARTIFACTS[:3]})
     return cases
 
@@ -102,7 +108,10 @@ def test_bad_lines_give_their_error_and_the_others_run(tmp_path):
         {"id": "bad-lang", "lang": "de"},
         {"id": "typo", "answer": {}},
         [1, 2],
-        {"id": "last", "answers": {"cisco-vpn-version": "3.6.3"}},
+        {
+            "id": "last",
+            "answers": {"cisco-vpn-version": "3.6.3", "mail-shows-after-folder-switch": "yes"},
+        },
     ]
     code, out, err = cli("--batch", str(write_cases(tmp_path, lines)), "--jobs", "2")
     assert err == ""
@@ -139,7 +148,7 @@ def test_bad_lines_give_their_error_and_the_others_run(tmp_path):
 
 def test_exit_code_is_the_worst_case(tmp_path):
     nothing = {"answers": {"symptom": "other"}}
-    found = {"answers": {"cisco-vpn-version": "3.6.3"}}
+    found = {"answers": {"cisco-vpn-version": "3.6.3", "mail-shows-after-folder-switch": "yes"}}
     bad = {"answers": {"symptom": "nope"}}
     for cases, want, want_zero in [
         ([nothing, nothing], 0, 0),
@@ -288,7 +297,13 @@ def test_with_one_job_each_line_comes_back_while_the_input_is_still_open():
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)
             for ticket in ("T-1", "T-2"):
-                case = {"id": ticket, "answers": {"cisco-vpn-version": "3.6.3"}}
+                case = {
+                    "id": ticket,
+                    "answers": {
+                        "cisco-vpn-version": "3.6.3",
+                        "mail-shows-after-folder-switch": "yes",
+                    },
+                }
                 process.stdin.write((json.dumps(case) + "\n").encode())
                 process.stdin.flush()
                 assert selector.select(timeout=60), f"no line for {ticket} within 60 s"

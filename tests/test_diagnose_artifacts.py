@@ -12,13 +12,16 @@ from kbassist.cli import main
 
 from .conftest import SAMPLES
 
-# The samples README: what each file should conclude (None: nothing).
+# The samples README: what each file should conclude (None: nothing). One deliberate
+# difference: smtpsvc 4000 events make KB 279616 possible, but only the EHLO test
+# shows it (issue 15: a risk factor or a symptom is not proof), so events-smtp.csv
+# alone concludes nothing and the report asks for that test.
 EXPECTED = {
     "winsock-orphan-transport.reg": ("registry-export", "winsock-transport-mismatch"),
     "winsock-ok.reg": ("registry-export", None),
     "outlook-profile-cisco.reg": ("registry-export", "cisco-vpn-disables-winsock"),
     "event-9671.txt": ("event-log", "notification-registration-limit"),
-    "events-smtp.csv": ("event-log", "windows-smtp-dll-in-use"),
+    "events-smtp.csv": ("event-log", None),
     "enumprot-failed.txt": ("enumprot-output", "winsock-transport-mismatch"),
     "enumprot-ok.txt": ("enumprot-output", None),
     "dpmon-notsupported.log": ("dpmon-log", "winsock-transport-mismatch"),

@@ -351,7 +351,8 @@ def exhaustive_ranking(pack, case: Case, now) -> list[tuple[str, float]]:
         if best > 1e-9:
             scored.append((question_id, best))
     order = {q.id: i for i, q in enumerate(pack.model.questions)}
-    scored.sort(key=lambda item: (-round(item[1], 9), order[item[0]]))
+    symptom = {q.id: q.role == "symptom" for q in pack.model.questions}  # asked first
+    scored.sort(key=lambda item: (not symptom[item[0]], -round(item[1], 9), order[item[0]]))
     return scored
 
 

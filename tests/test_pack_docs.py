@@ -39,10 +39,15 @@ def test_rules_in_plain_words_with_their_evidence():
     text = docs()
     assert "# Exchange 2000 and Outlook" in text
     assert (
-        "- **firewall-and-no-udp** (+0.60): `answer firewall-between-server-and-client is yes "
-        "AND (answer udp-packets-seen-at-client is no OR fact udp.datagrams-received is false)`"
+        "- **firewall-and-no-udp** (+0.45): `answer firewall-between-server-and-client is yes "
+        "AND finding udp-missing AND NOT (finding registration-failed) AND "
+        "NOT (fact dpmon.registration-refused is false) AND NOT (fact enumprot.failed is false) "
+        "AND NOT (fact udp.datagrams-received is false)`"
     ) in text
-    assert "- **old-cisco-vpn-client** (+0.80): `answer cisco-vpn-version < 4.0`" in text
+    assert (
+        "- **old-cisco-vpn-client** (+0.45): `answer cisco-vpn-version < 4.0 "
+        "AND NOT (finding notification-not-received)`"
+    ) in text
     assert "  - reads: fact winsock.orphan-count" in text
     assert "Rules against:" in text
     assert "`yes`, `no`, `unknown`" in text

@@ -56,7 +56,7 @@ def test_missing_french_is_kb101_with_its_line(pack_copy: Path):
     [
         "          fr: Les nouveaux messages arrivent en retard dans Outlook\n",  # choice label
         "      fr: Un transport Winsock n'a pas de clé Services correspondante\n",  # cause title
-        "      fr: EnumProt a réussi sur le serveur.\n",  # rule because
+        "      fr: Le profil Outlook a PR_DISABLE_WINSOCK à 0.\n",  # rule because
     ],
 )
 def test_kb101_covers_labels_titles_and_because(pack_copy: Path, old: str):
@@ -67,8 +67,10 @@ def test_kb101_covers_labels_titles_and_because(pack_copy: Path, old: str):
 def test_placeholders_that_differ_are_kb105(pack_copy: Path):
     edit(
         pack_copy,
-        "      en: EnumProt succeeded on the server.\n      fr: EnumProt a réussi sur le serveur.",
-        "      en: EnumProt succeeded on {server}.\n      fr: EnumProt a réussi sur {serveur}.",
+        "      en: The Outlook profile has PR_DISABLE_WINSOCK set to 0.\n"
+        "      fr: Le profil Outlook a PR_DISABLE_WINSOCK à 0.",
+        "      en: The Outlook profile on {server} has PR_DISABLE_WINSOCK set to 0.\n"
+        "      fr: Le profil Outlook sur {serveur} a PR_DISABLE_WINSOCK à 0.",
     )
     found = findings(pack_copy, "KB105")
     assert len(found) == 1 and "en: {server}; fr: {serveur}" in found[0]
@@ -113,18 +115,23 @@ def test_fact_never_read_is_kb203_unless_ignored(pack_copy: Path):
 def test_duplicate_rule_is_kb301(pack_copy: Path):
     edit(
         pack_copy,
-        "    when: {fact: outlook.disable-winsock, gt: 0}",
-        "    when: {answer: cisco-vpn-version, lt: '4.0'}",
+        "    when: {fact: enumprot.failed, is: false}",
+        "    when: {fact: winsock.orphan-count, is: 0}",
     )
     found = findings(pack_copy, "KB301")
     assert len(found) == 1
-    assert "rule 'profile-disables-winsock' duplicates rule 'old-cisco-vpn-client'" in found[0]
+    assert (
+        "rule 'enumprot-success-against-winsock' duplicates rule 'complete-export-without-orphans'"
+        in found[0]
+    )
 
 
 def test_rule_that_cannot_fire_is_kb302(pack_copy: Path):
     edit(
         pack_copy,
-        "        - {fact: winsock.orphan-count, is: 0}\n",
+        "    when: {fact: winsock.orphan-count, is: 0}\n",
+        "    when:\n"
+        "      all:\n"
         "        - {fact: winsock.orphan-count, lt: 3}\n"
         "        - {fact: winsock.orphan-count, gt: 5}\n",
     )

@@ -118,6 +118,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
             "diagnose",
             "--answer",
             "cisco-vpn-version=3.6.3",
+            "--answer",
+            "mail-shows-after-folder-switch=yes",
             "--format",
             "json",
             "--lang",

@@ -11,6 +11,7 @@ artifact files it names::
       concluded: [winsock-transport-mismatch]   # exactly these causes are concluded
       not_concluded: [udp-notifications-blocked]  # none of these is concluded
       ruled_out: [cisco-vpn-disables-winsock]     # each of these is ruled out
+      asks: [firewall-between-server-and-client]  # each is among the questions still asked
 
 Every key of ``expect`` is optional; ``concluded: []`` says "nothing is
 concluded" (a clean case), while leaving ``concluded`` out does not check it.
@@ -45,6 +46,8 @@ class Expect(BaseModel):
     concluded: list[str] | None = None
     not_concluded: list[str] = Field(default_factory=list)
     ruled_out: list[str] = Field(default_factory=list)
+    # Where a cause is only possible, the pack must ask for the test that decides it.
+    asks: list[str] = Field(default_factory=list)
 
 
 class CaseModel(BaseModel):
@@ -70,6 +73,7 @@ class CaseResult:
     outcome: Outcome
     concluded: list[str]
     ruled_out: list[str]
+    asked: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -107,6 +111,11 @@ def read_case(folder: Path, pack: Pack) -> PackCase:
         for i, cause in enumerate(getattr(model.expect, key) or []):
             if cause not in pack.causes:
                 problems.append(located.problem(("expect", key, i), f"unknown cause {cause!r}"))
+    for i, question in enumerate(model.expect.asks):
+        if question not in pack.questions:
+            problems.append(
+                located.problem(("expect", "asks", i), f"unknown question {question!r}")
+            )
     for i, name in enumerate(model.artifacts):
         if not (folder / name).is_file():
             problems.append(located.problem(("artifacts", i), f"no file {name!r} in {folder}"))
@@ -134,7 +143,11 @@ def run_case(diagnoser: Any, case: PackCase) -> CaseResult:
     report = diagnoser.diagnose(built)
     outcome = run(diagnoser.pack, diagnoser.backend, built)
     result = CaseResult(
-        case, outcome, [c.id for c in report.causes], [r.id for r in report.ruled_out]
+        case,
+        outcome,
+        [c.id for c in report.causes],
+        [r.id for r in report.ruled_out],
+        [q.id for q in report.questions],
     )
     expect = case.model.expect
     if expect.concluded is not None and sorted(expect.concluded) != sorted(result.concluded):
@@ -150,6 +163,9 @@ def run_case(diagnoser: Any, case: PackCase) -> CaseResult:
     kept = [c for c in expect.ruled_out if c not in result.ruled_out]
     if kept:
         result.failures.append(f"expected ruled out, but not: {', '.join(kept)}")
+    unasked = [q for q in expect.asks if q not in result.asked]
+    if unasked:
+        result.failures.append(f"expected to ask, but not asked: {', '.join(unasked)}")
     return result
 
 

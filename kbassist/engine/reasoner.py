@@ -237,6 +237,8 @@ def rank_questions(pack: Pack, case: Case, now: Outcome) -> list[tuple[str, floa
 
     A question's score is the largest change any of its candidate answers would
     make: the causes' certainties moved, plus one for each status that flips.
+    An unanswered symptom comes first whatever its score: it decides which other
+    questions are worth asking at all (their ``ask_when``), as a caller expects.
     """
     whatif = WhatIf(pack, now)
     scored = []
@@ -245,5 +247,12 @@ def rank_questions(pack: Pack, case: Case, now: Outcome) -> list[tuple[str, floa
         if best > 1e-9:
             scored.append((question_id, best))
     order = pack.question_order
-    scored.sort(key=lambda item: (-round(item[1], 9), order[item[0]]))
+    questions = pack.questions
+    scored.sort(
+        key=lambda item: (
+            questions[item[0]].role != "symptom",
+            -round(item[1], 9),
+            order[item[0]],
+        )
+    )
     return scored

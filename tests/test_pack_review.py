@@ -1,0 +1,88 @@
+"""The reviewed bundled pack: what its certainties promise beyond concluded or not.
+
+The pack's own cases (rules/exchange/tests, run by test_pack_cases.py) check
+which causes each situation concludes; these check the arithmetic behind them:
+the same evidence given twice counts once, a file wins over an answer about the
+same thing, and what only makes a cause possible stays below the threshold
+whatever else of its kind is added.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kbassist.api import Diagnoser
+
+from .conftest import SAMPLES
+
+DIAGNOSER = Diagnoser()
+
+
+def certainty(cause: str, answers: dict[str, Any], *files: str) -> float:
+    case = DIAGNOSER.case(answers=answers)
+    for name in files:
+        DIAGNOSER.add_artifact(case, Path(SAMPLES / name))
+    report = DIAGNOSER.diagnose(case)
+    for found in report.causes:
+        if found.id == cause:
+            return found.confidence
+    return 0.0
+
+
+@pytest.mark.parametrize("answer", ["yes", "no"])
+def test_an_answer_about_what_a_file_shows_adds_nothing(answer):
+    alone = certainty("notification-registration-limit", {}, "event-9671.txt")
+    both = certainty(
+        "notification-registration-limit", {"event-9671-logged": answer}, "event-9671.txt"
+    )
+    assert alone >= 0.5 and both == alone
+
+
+# Everything that makes KB 279616 possible without showing it: the answers a caller
+# can give and the events a log can hold. None of their combinations concludes.
+RISKS: list[tuple[dict[str, Any], tuple[str, ...]]] = [
+    ({"symptom": "mail-stuck-in-queue"}, ()),
+    ({"iis-reinstalled-after-exchange": "yes"}, ()),
+    ({}, ("events-smtp.csv",)),
+]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_risk_factors_never_conclude_kb279616_without_ehlo(size):
+    for chosen in combinations(RISKS, size):
+        answers = {k: v for a, _ in chosen for k, v in a.items()}
+        files = tuple(f for _, fs in chosen for f in fs)
+        assert certainty("windows-smtp-dll-in-use", answers, *files) == 0.0, chosen
+    answers = {"symptom": "mail-stuck-in-queue", "iis-reinstalled-after-exchange": "yes"}
+    report = DIAGNOSER.diagnose(DIAGNOSER.case(answers=answers))
+    assert "ehlo-shows-exchange-verbs" in [q.id for q in report.questions]
+
+
+def test_the_ehlo_test_decides_either_way():
+    risky = {"symptom": "mail-stuck-in-queue", "iis-reinstalled-after-exchange": "yes"}
+    failing = certainty("windows-smtp-dll-in-use", risky, "ehlo-windows2000-smtp.txt")
+    healthy = DIAGNOSER.diagnose(
+        _with_files(DIAGNOSER.case(answers=risky), "ehlo-exchange2000.txt", "events-smtp.csv")
+    )
+    assert failing >= 0.9
+    assert "windows-smtp-dll-in-use" in [r.id for r in healthy.ruled_out]
+
+
+def _with_files(case: Any, *names: str) -> Any:
+    for name in names:
+        DIAGNOSER.add_artifact(case, Path(SAMPLES / name))
+    return case
+
+
+def test_a_contradicting_symptom_never_outweighs_an_orphan_transport():
+    export = certainty("winsock-transport-mismatch", {}, "winsock-orphan-transport.reg")
+    queue = certainty(
+        "winsock-transport-mismatch",
+        {"symptom": "mail-stuck-in-queue", "mail-shows-after-folder-switch": "no"},
+        "winsock-orphan-transport.reg",
+    )
+    assert export >= 0.9 and 0.5 <= queue < export
