@@ -8,7 +8,7 @@ can never fire, parts nothing uses. Each finding has a stable code:
   cause title/summary, finding title, fact help, rule ``because``)
 * KB102 an article exists in one language only
 * KB103 an article section (anchor) exists in one language only
-* KB104 a fix section has a different number of steps in each language
+* KB104 a fix section has a different number of steps, or of notes, in each language
 * KB105 the ``{placeholders}`` of a text differ between languages
 * KB201 a cause or finding that no rule can conclude
 * KB202 a question that no rule reads
@@ -293,11 +293,21 @@ def _articles(source: PackSource) -> Iterator[LintFinding]:
             en, fr = texts["en"], texts["fr"]
             for anchor, section in en.sections.items():
                 other = fr.sections.get(anchor)
-                if anchor.startswith("fix-") and other and len(other.steps) != len(section.steps):
-                    yield LintFinding(
-                        "KB104",
-                        str(fr.path),
-                        other.line,
-                        f"fix section {anchor!r} has {len(section.steps)} steps in en "
-                        f"but {len(other.steps)} in fr",
+                if other is None or not anchor.startswith("fix-"):
+                    continue
+                counts = [len(n) for n in section.step_notes]
+                other_counts = [len(n) for n in other.step_notes]
+                if len(other.steps) != len(section.steps):
+                    mismatch = f"has {len(section.steps)} steps in en but {len(other.steps)} in fr"
+                elif other_counts != counts:
+                    mismatch = f"has step notes {counts} in en but {other_counts} in fr"
+                elif len(other.notes) != len(section.notes):
+                    mismatch = (
+                        f"has {len(section.notes)} notes outside its steps in en "
+                        f"but {len(other.notes)} in fr"
                     )
+                else:
+                    continue
+                yield LintFinding(
+                    "KB104", str(fr.path), other.line, f"fix section {anchor!r} {mismatch}"
+                )
