@@ -56,3 +56,48 @@ def test_french_renderings_label_the_note_in_french(diagnoser: Diagnoser) -> Non
     report, cause = smtp_cause(diagnoser, "fr")
     assert f"       Remarque\u00a0: {cause.fix[8].notes[0]}" in to_text(report).splitlines()
     assert f"   > **Remarque\u00a0:** {cause.fix[8].notes[0]}" in to_markdown(report)
+
+
+def test_an_answer_chooses_the_already_reinstalled_procedure(diagnoser: Diagnoser) -> None:
+    report, usual = smtp_cause(diagnoser)
+    assert usual.fix_section == "kb279616#fix-reset-message-status"
+    assert [q.id for q in report.questions] == ["exchange-already-reinstalled"]
+    report, chosen = smtp_cause(diagnoser, **{"exchange-already-reinstalled": "yes"})
+    assert chosen.fix_section == "kb279616#fix-already-reinstalled"
+    assert chosen.steps[0] == "At a command prompt, run net stop SMTPSVC."
+    assert chosen.fix_title.startswith("Fix: Exchange 2000 was already reinstalled")
+    assert chosen.fix_because and "already reinstalled" in chosen.fix_because
+    assert "Chosen because: " + chosen.fix_because in to_text(report)
+    assert report.questions == []
+    _report, no = smtp_cause(diagnoser, **{"exchange-already-reinstalled": "no"})
+    assert no.fix_section == usual.fix_section and no.fix_because is None
+
+
+def test_the_procedure_question_waits_for_the_smtp_cause(diagnoser: Diagnoser) -> None:
+    report = diagnoser.diagnose(diagnoser.case(answers={"symptom": "mail-stuck-in-queue"}))
+    assert "exchange-already-reinstalled" not in [q.id for q in report.questions]
+
+
+def _pack_with(tmp_path, old: str, new: str):
+    import shutil
+    from pathlib import Path
+
+    from kbassist.errors import PackError
+    from kbassist.pack.loader import load_pack
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "rules" / "exchange", tmp_path / "pack")
+    shutil.copytree(root / "articles", tmp_path / "articles")
+    pack_file = tmp_path / "pack" / "pack.yaml"
+    text = pack_file.read_text(encoding="utf-8").replace("../../articles", "../articles")
+    assert old in text
+    pack_file.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(PackError) as info:
+        load_pack([tmp_path / "pack"])
+    return str(info.value)
+
+
+def test_validation_refuses_a_fix_when_section_that_does_not_exist(tmp_path) -> None:
+    message = _pack_with(tmp_path, "section: fix-already-reinstalled", "section: fix-nowhere")
+    assert "article 'kb279616' (en) has no section 'fix-nowhere'" in message
+    assert "article 'kb279616' (fr) has no section 'fix-nowhere'" in message

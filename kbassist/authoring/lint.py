@@ -11,7 +11,7 @@ can never fire, parts nothing uses. Each finding has a stable code:
 * KB104 a fix section has a different number of steps, or of notes, in each language
 * KB105 the ``{placeholders}`` of a text differ between languages
 * KB201 a cause or finding that no rule can conclude
-* KB202 a question that no rule reads
+* KB202 a question that no rule (nor any cause's ``fix_when``) reads
 * KB203 a fact declared but never read (by a rule, ``ask_when`` or ``covered_by``)
 * KB301 a rule duplicating another (same target, sign and compiled condition)
 * KB302 a rule that can never fire (every case of its condition contradicts itself)
@@ -112,7 +112,12 @@ def _texts(source: PackSource) -> Iterator[LintFinding]:
 
 
 def _read_slots(source: PackSource) -> set[str]:
-    return {lit.slot for rule in source.pack.compiled.rules for d in rule.disjuncts for lit in d}
+    """The slots rules read, and those a cause's ``fix_when`` reads to choose its procedure."""
+    read = {lit.slot for rule in source.pack.compiled.rules for d in rule.disjuncts for lit in d}
+    for cause in source.pack.model.causes:
+        for choice in cause.fix_when:
+            read.update(lit.slot for lit in _tree_lits(source.pack.compiled_condition(choice.when)))
+    return read
 
 
 def _usage(source: PackSource) -> Iterator[LintFinding]:
