@@ -96,3 +96,69 @@ def test_article_show_whole_and_section():
     assert missing.exit_code == 2 and "no such article" in missing.stderr
     bad_section = runner.invoke(main, ["article", "show", "kb159302", "--section", "nope"])
     assert bad_section.exit_code == 2 and "fix-unclean-logoff" in bad_section.stderr
+
+
+NOTES = """---
+id: demo
+title: Demo
+language: {lang}
+sources: [KB 1]
+---
+
+# Demo
+
+## Fix it {{#fix-it}}
+
+{intro}
+
+1. Open `regedit`.
+
+   > **{label}** {note}
+
+2. Restart.
+
+{after}
+"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "note", "intro", "after"),
+    [
+        ("en", "Note:", "on a cluster leave it.", "A restart is needed.", "Then wait."),
+        (
+            "fr",
+            "Remarque\u00a0:",
+            "sur un cluster, laissez-la.",
+            "Un redémarrage est nécessaire.",
+            "Attendez ensuite.",
+        ),
+    ],
+)
+def test_a_quoted_note_belongs_to_its_step_and_paragraphs_to_the_section(
+    tmp_path: Path, lang, label, note, intro, after
+):
+    text = NOTES.format(lang=lang, label=label, note=note, intro=intro, after=after)
+    fix = parse_article(text, tmp_path / "demo.md").sections["fix-it"]
+    assert fix.steps == ("Open regedit.", "Restart.")  # the notes stay out of the steps
+    assert fix.step_notes == ((note,), ())  # the bold label is the reader's cue, not the note
+    assert fix.notes == (intro, after)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_bundled_articles_carry_the_cluster_caveat_on_its_step(pack, lang):
+    fix = pack.articles.get("kb279616", lang).sections["fix-reset-message-status"]
+    assert "ResetMessageStatus" in fix.step_notes[8][0]
+    assert ("cluster" in fix.step_notes[8][0]) and fix.notes  # Phatq.dll, before the list
+    winsock = pack.articles.get("kb319572", lang).sections["fix-winsock-transports"]
+    assert any("redémarrage" in n or "restart" in n for n in winsock.notes)
+
+
+@pytest.mark.parametrize("article_id", ARTICLES)
+def test_languages_share_their_notes(pack, article_id):
+    en = pack.articles.get(article_id, "en")
+    fr = pack.articles.get(article_id, "fr")
+    for anchor, section in en.sections.items():
+        if anchor.startswith("fix-"):
+            other = fr.sections[anchor]
+            assert [len(n) for n in section.step_notes] == [len(n) for n in other.step_notes]
+            assert len(section.notes) == len(other.notes), anchor

@@ -348,6 +348,14 @@ def exhaustive_ranking(pack, case: Case, now) -> list[tuple[str, float]]:
                 if after.status(cause, pack) != now.status(cause, pack):
                     change += 1.0
             best = max(best, change)
+        # A question that only chooses the fix of a concluded cause is still worth asking.
+        concluded = [c for c in pack.model.causes if now.status(c.id, pack) == "concluded"]
+        if best <= 1e-9 and any(
+            question_id == getattr(choice.when, "answer", None)
+            for c in concluded
+            for choice in c.fix_when
+        ):
+            best = 0.01
         if best > 1e-9:
             scored.append((question_id, best))
     order = {q.id: i for i, q in enumerate(pack.model.questions)}

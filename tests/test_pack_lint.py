@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -165,8 +166,18 @@ def test_article_in_one_language_and_unreferenced(pack_copy: Path, articles_copy
     assert found == ["KB102", "KB401"]
 
 
+def without_fix_choice(pack_copy: Path) -> None:
+    """The pack copy without its ``fix_when``: 'fix-already-reinstalled' is then unreferenced."""
+    path = pack_copy / "pack.yaml" if pack_copy.is_dir() else pack_copy
+    text = path.read_text(encoding="utf-8")
+    text, found = re.subn(r"\n    fix_when:\n(?:      .*\n)+", "\n", text)
+    assert found == 1
+    path.write_text(text, encoding="utf-8")
+
+
 def test_sections_steps_and_ordered_lists(pack_copy: Path, articles_copy: Path):
     with_articles(pack_copy, articles_copy)
+    without_fix_choice(pack_copy)
     fr = articles_copy / "fr" / "kb279616.md"
     text = fr.read_text(encoding="utf-8")
     # drop the fr 'fix-already-reinstalled' section's heading anchor: KB103
@@ -188,6 +199,7 @@ def test_sections_steps_and_ordered_lists(pack_copy: Path, articles_copy: Path):
 
 def test_fix_section_without_steps_is_kb402(pack_copy: Path, articles_copy: Path):
     with_articles(pack_copy, articles_copy)
+    without_fix_choice(pack_copy)
     for lang in ("en", "fr"):
         path = articles_copy / lang / "kb279616.md"
         text = path.read_text(encoding="utf-8")

@@ -492,3 +492,25 @@ async def test_a_yes_no_question_after_another_reuses_the_widgets_on_screen():
             reused += 1
         assert reused >= 1
         assert "udp-notifications-blocked" in concluded(app)
+
+
+@pilot_test
+async def test_the_results_show_a_steps_note_under_it():
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await answer(pilot, app, "new-mail-delayed")
+        await answer(pilot, app, "3.6.3")
+        await pilot.press("f4")
+        await settle(pilot, app)
+        cause = app.session.report().causes[0]
+        assert cause.id == "cisco-vpn-disables-winsock"
+        note = app.query_one("#step-note-cisco-vpn-disables-winsock-5-1", Static)
+        shown = str(note.render())
+        assert shown.startswith("Note: ") and "little-endian" in shown
+        assert cause.fix[4].notes == [shown.removeprefix("Note: ")]
+        # Under step 5: the widget that follows step 5's row, before step 6's.
+        rows = list(app.query("#result-cisco-vpn-disables-winsock .step-row, .step-note"))
+        ids = [w.id or next(iter(w.query(".step")), w).id for w in rows]
+        at = ids.index("step-note-cisco-vpn-disables-winsock-5-1")
+        assert ids[at - 1] == "step-cisco-vpn-disables-winsock-5"

@@ -8,10 +8,10 @@ can never fire, parts nothing uses. Each finding has a stable code:
   cause title/summary, finding title, fact help, rule ``because``)
 * KB102 an article exists in one language only
 * KB103 an article section (anchor) exists in one language only
-* KB104 a fix section has a different number of steps in each language
+* KB104 a fix section has a different number of steps, or of notes, in each language
 * KB105 the ``{placeholders}`` of a text differ between languages
 * KB201 a cause or finding that no rule can conclude
-* KB202 a question that no rule reads
+* KB202 a question that no rule (nor any cause's ``fix_when``) reads
 * KB203 a fact declared but never read (by a rule, ``ask_when`` or ``covered_by``)
 * KB301 a rule duplicating another (same target, sign and compiled condition)
 * KB302 a rule that can never fire (every case of its condition contradicts itself)
@@ -112,7 +112,12 @@ def _texts(source: PackSource) -> Iterator[LintFinding]:
 
 
 def _read_slots(source: PackSource) -> set[str]:
-    return {lit.slot for rule in source.pack.compiled.rules for d in rule.disjuncts for lit in d}
+    """The slots rules read, and those a cause's ``fix_when`` reads to choose its procedure."""
+    read = {lit.slot for rule in source.pack.compiled.rules for d in rule.disjuncts for lit in d}
+    for cause in source.pack.model.causes:
+        for choice in cause.fix_when:
+            read.update(lit.slot for lit in _tree_lits(source.pack.compiled_condition(choice.when)))
+    return read
 
 
 def _usage(source: PackSource) -> Iterator[LintFinding]:
@@ -293,11 +298,21 @@ def _articles(source: PackSource) -> Iterator[LintFinding]:
             en, fr = texts["en"], texts["fr"]
             for anchor, section in en.sections.items():
                 other = fr.sections.get(anchor)
-                if anchor.startswith("fix-") and other and len(other.steps) != len(section.steps):
-                    yield LintFinding(
-                        "KB104",
-                        str(fr.path),
-                        other.line,
-                        f"fix section {anchor!r} has {len(section.steps)} steps in en "
-                        f"but {len(other.steps)} in fr",
+                if other is None or not anchor.startswith("fix-"):
+                    continue
+                counts = [len(n) for n in section.step_notes]
+                other_counts = [len(n) for n in other.step_notes]
+                if len(other.steps) != len(section.steps):
+                    mismatch = f"has {len(section.steps)} steps in en but {len(other.steps)} in fr"
+                elif other_counts != counts:
+                    mismatch = f"has step notes {counts} in en but {other_counts} in fr"
+                elif len(other.notes) != len(section.notes):
+                    mismatch = (
+                        f"has {len(section.notes)} notes outside its steps in en "
+                        f"but {len(other.notes)} in fr"
                     )
+                else:
+                    continue
+                yield LintFinding(
+                    "KB104", str(fr.path), other.line, f"fix section {anchor!r} {mismatch}"
+                )

@@ -232,6 +232,24 @@ def _lits(tree: Tree) -> list[Lit]:
     return [lit for child in tree[1] for lit in _lits(child)]
 
 
+FIX_CHOICE_USEFULNESS = 0.01  # after every question that can change a certainty
+
+
+def _fix_choosers(pack: Pack) -> dict[str, set[str]]:
+    """Question id -> the causes whose ``fix_when`` reads its answer."""
+    found: dict[str, set[str]] | None = pack._derived.get("fix-choosers")
+    if found is None:
+        found = {}
+        for cause in pack.model.causes:
+            for choice in cause.fix_when:
+                for lit in _lits(pack.compiled_condition(choice.when)):
+                    kind, _sep, name = lit.slot.partition(":")
+                    if kind == "answer":
+                        found.setdefault(name, set()).add(cause.id)
+        pack._derived["fix-choosers"] = found
+    return found
+
+
 def rank_questions(pack: Pack, case: Case, now: Outcome) -> list[tuple[str, float]]:
     """Unanswered questions that could change the outcome, most useful first.
 
@@ -242,8 +260,12 @@ def rank_questions(pack: Pack, case: Case, now: Outcome) -> list[tuple[str, floa
     """
     whatif = WhatIf(pack, now)
     scored = []
+    chooses = _fix_choosers(pack)
+    concluded = {c for c, cf in now.certainty.items() if cf >= pack.thresholds.conclude}
     for question_id in askable(pack, case, now.inputs):
         best = whatif.best(f"answer:{question_id}", _candidate_bits(pack, question_id))
+        if best <= 1e-9 and not concluded.isdisjoint(chooses.get(question_id, ())):
+            best = FIX_CHOICE_USEFULNESS  # it changes the fix of a concluded cause
         if best > 1e-9:
             scored.append((question_id, best))
     order = pack.question_order

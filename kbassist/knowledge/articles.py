@@ -4,6 +4,12 @@ An article file is ``<dir>/<lang>/<id>.md``. Level-2 headings end with an
 anchor written ``{#anchor}``; anchors are the same in every language, so a
 pack refers to ``article#section`` once for all languages. A ``fix-``
 section's steps are the items of its ordered list, in order.
+
+Notes travel with the fix. A block quote inside a list item is a note on that
+step (``> **Note:** ...``, indented under the item); a leading bold label
+ending in a colon is the reader's cue and is not part of the note. Every
+paragraph of a section outside its list of steps (before it or after it) is a
+note on the whole procedure: "a restart is needed", a caveat for clusters.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ class Section:
     steps: tuple[str, ...]  # plain text of the first top-level ordered list's items
     text: str  # the section's body as plain text
     line: int
+    step_notes: tuple[tuple[str, ...], ...] = ()  # for each step, the notes quoted in its item
+    notes: tuple[str, ...] = ()  # paragraphs outside the list of steps, in order
 
 
 @dataclass
@@ -60,9 +68,19 @@ class ArticleError(ValueError):
         super().__init__(str(problem))
 
 
-def _inline_text(token: Token) -> str:
+def _inline_text(token: Token, label: bool = True) -> str:
+    """The inline's plain text; ``label=False`` drops a leading bold ``Note:`` label."""
+    children = list(token.children or [])
+    while not label and children and children[0].type == "text" and not children[0].content:
+        children.pop(0)
+    if not label and len(children) >= 3 and children[0].type == "strong_open":
+        close = next((i for i, c in enumerate(children) if c.type == "strong_close"), None)
+        if close is not None:
+            words = "".join(c.content for c in children[1:close]).strip()
+            if words.endswith(":"):
+                children = children[close + 1 :]
     parts = []
-    for child in token.children or []:
+    for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
@@ -95,29 +113,62 @@ def _plain(tokens: list[Token]) -> str:
     return "\n".join(lines)
 
 
-def _steps(tokens: list[Token]) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class _Procedure:
+    steps: tuple[str, ...]
+    step_notes: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...]
+
+
+def _procedure(tokens: list[Token]) -> _Procedure:
+    """The first top-level ordered list's items, each item's quoted notes, the other paragraphs."""
     steps: list[str] = []
+    step_notes: list[tuple[str, ...]] = []
+    notes: list[str] = []
     depth = 0
-    inside = False
+    quoted = 0  # block quotes open inside the current step
+    state = "before"  # before, inside or after the list of steps
     current: list[str] = []
+    current_notes: list[str] = []
+    heading = False
     for token in tokens:
-        if token.type == "ordered_list_open" and depth == 0 and not steps:
-            inside = True
-        if token.type.endswith("_list_open"):
+        kind = token.type
+        if kind == "ordered_list_open" and depth == 0 and state == "before":
+            state = "inside"
+        if kind.endswith("_list_open"):
             depth += 1
-        elif token.type.endswith("_list_close"):
+        elif kind.endswith("_list_close"):
             depth -= 1
-            if inside and depth == 0:
-                break
-        elif inside and token.type == "list_item_open" and depth == 1:
-            current = []
-        elif inside and token.type == "list_item_close" and depth == 1:
+            if state == "inside" and depth == 0:
+                state = "after"
+        elif state == "inside" and kind == "list_item_open" and depth == 1:
+            current, current_notes = [], []
+        elif state == "inside" and kind == "list_item_close" and depth == 1:
             steps.append(" ".join(p for p in current if p))
-        elif inside and token.type == "inline":
-            current.append(_inline_text(token))
-        elif inside and token.type in ("fence", "code_block"):
+            step_notes.append(tuple(current_notes))
+        elif state == "inside" and kind == "blockquote_open":
+            quoted += 1
+            if quoted == 1:
+                current_notes.append("")
+        elif state == "inside" and kind == "blockquote_close":
+            quoted -= 1
+        elif kind == "heading_open":
+            heading = True
+        elif kind == "heading_close":
+            heading = False
+        elif kind == "inline" and state == "inside":
+            if quoted:
+                text = _inline_text(token, label=current_notes[-1] != "")
+                current_notes[-1] = " ".join(p for p in (current_notes[-1], text) if p)
+            else:
+                current.append(_inline_text(token))
+        elif kind in ("fence", "code_block") and state == "inside" and not quoted:
             current.append(token.content.strip())
-    return tuple(steps)
+        elif kind == "inline" and not heading and state != "inside":
+            text = _inline_text(token, label=False)
+            if text:
+                notes.append(text)
+    return _Procedure(tuple(steps), tuple(step_notes), tuple(notes))
 
 
 def parse_article(text: str, path: Path) -> Article:
@@ -170,13 +221,16 @@ def parse_article(text: str, path: Path) -> Article:
             else len(body_lines)
         )
         section_tokens = tokens[start + 3 : stop]
+        procedure = _procedure(section_tokens)
         article.sections[anchor] = Section(
             anchor=anchor,
             title=_ANCHOR.sub("", title_raw).strip(),
             markdown="\n".join(body_lines[first:last]).strip() + "\n",
-            steps=_steps(section_tokens),
+            steps=procedure.steps,
             text=_plain(section_tokens),
             line=line,
+            step_notes=procedure.step_notes,
+            notes=procedure.notes,
         )
     return article
 

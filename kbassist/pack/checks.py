@@ -18,7 +18,7 @@ from ..values import (
     contains_problem,
     parse_version,
 )
-from .model import AllOf, AnyOf, Leaf, NotOf, PackModel
+from .model import AllOf, AnyOf, Leaf, NotOf, PackModel, SectionRef
 
 Path = tuple[Any, ...]
 
@@ -159,34 +159,47 @@ def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, s
         for j, article_id in enumerate(cause.articles):
             if articles.path(article_id, "en") is None:
                 problems.append((("causes", i, "articles", j), f"no article {article_id!r}"))
-        for key in ("fix", "verify"):
+        refs: list[tuple[Path, SectionRef, bool]] = [
+            (("causes", i, "fix"), cause.fix, True),
+            (("causes", i, "verify"), cause.verify, False),
+        ]
+        for key in ("if_not_fixed", "escalate"):
             ref = getattr(cause, key)
-            for lang in ("en", "fr"):
-                if articles.path(ref.article, lang) is None:
-                    if lang == "en":
-                        problems.append(
-                            ((("causes", i, key, "article")), f"no article {ref.article!r}")
-                        )
-                    continue
-                try:
-                    article = articles.get(ref.article, lang)
-                except ArticleError as exc:
-                    problems.append(((("causes", i, key)), str(exc)))
-                    continue
-                section = article.sections.get(ref.section)
-                if section is None:
-                    problems.append(
-                        (
-                            ("causes", i, key, "section"),
-                            f"article {ref.article!r} ({lang}) has no section {ref.section!r}",
-                        )
-                    )
-                elif key == "fix" and not section.steps:
-                    problems.append(
-                        (
-                            ("causes", i, key, "section"),
-                            f"section {ref.article}#{ref.section} ({lang}) has no ordered list "
-                            "of steps",
-                        )
-                    )
+            if ref is not None:
+                refs.append((("causes", i, key), ref, False))
+        for j, choice in enumerate(cause.fix_when):
+            where = ("causes", i, "fix_when", j)
+            problems += check_conditions(model, choice.when, (*where, "when"))
+            refs.append(
+                (where, SectionRef(article=cause.fix.article, section=choice.section), True)
+            )
+        problems += _check_sections(articles, refs)
     return problems
+
+
+def _check_sections(
+    articles: ArticleLibrary, refs: list[tuple[Path, SectionRef, bool]]
+) -> Iterator[tuple[Path, str]]:
+    """Each section a cause names exists in every language; a fix has steps."""
+    for where, ref, needs_steps in refs:
+        for lang in ("en", "fr"):
+            if articles.path(ref.article, lang) is None:
+                if lang == "en":
+                    yield (*where, "article"), f"no article {ref.article!r}"
+                continue
+            try:
+                article = articles.get(ref.article, lang)
+            except ArticleError as exc:
+                yield where, str(exc)
+                continue
+            section = article.sections.get(ref.section)
+            if section is None:
+                yield (
+                    (*where, "section"),
+                    f"article {ref.article!r} ({lang}) has no section {ref.section!r}",
+                )
+            elif needs_steps and not section.steps:
+                yield (
+                    (*where, "section"),
+                    f"section {ref.article}#{ref.section} ({lang}) has no ordered list of steps",
+                )

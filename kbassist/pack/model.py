@@ -212,6 +212,16 @@ class SectionRef(Strict):
     section: Id
 
 
+class FixChoice(Strict):
+    """Another procedure of the fix's article, chosen when a condition holds."""
+
+    when: Condition
+    section: Id = Field(description="A section of the fix's article, with its own steps.")
+    because: LocalText | None = Field(
+        default=None, description="Why this procedure; default: the condition, in words."
+    )
+
+
 class Cause(Strict):
     id: Id
     severity: Literal["fault", "informational"]
@@ -219,7 +229,16 @@ class Cause(Strict):
     summary: LocalText
     articles: list[Id] = Field(min_length=1)
     fix: SectionRef
+    fix_when: list[FixChoice] = Field(
+        default_factory=list,
+        description="Other procedures of the fix's article: the first whose 'when' holds "
+        "replaces 'fix'.",
+    )
     verify: SectionRef
+    if_not_fixed: SectionRef | None = Field(
+        default=None, description="What to check next when the fix did not work."
+    )
+    escalate: SectionRef | None = Field(default=None, description="What to send when escalating.")
 
 
 class Rule(Strict):

@@ -8,12 +8,14 @@ from typing import Any
 from ..case import Case, sources_for
 from ..engine.compiler import Lit
 from ..engine.reasoner import Contribution, Outcome
+from ..engine.reference import evaluate
 from ..pack.loader import Pack
 from .model import (
     ArtifactReport,
     CauseReport,
     ChoiceReport,
     EvidenceItem,
+    FixStep,
     OpenCause,
     ProbeReport,
     QuestionReport,
@@ -66,6 +68,14 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+def _tree_lits(tree: Any) -> list[Lit]:
+    if tree[0] == "lit":
+        return [tree[1]]
+    if tree[0] == "not":
+        return [lit.flipped() for lit in _tree_lits(tree[1])]
+    return [lit for child in tree[1] for lit in _tree_lits(child)]
+
+
 def describe(lit: Lit, pack: Pack, lang: str) -> str:
     kind, _, name = lit.slot.partition(":")
     ops = _OPS.get(lang, _OPS["en"])
@@ -116,8 +126,14 @@ class _Fixed:
     severity: Any
     articles: list[str]
     steps: list[str]
+    fix: list[tuple[str, list[str]]]  # (step, its notes)
+    fix_notes: list[str]
+    fix_title: str
+    fix_because: str | None
     verify: str
     fix_section: str
+    if_not_fixed: str | None
+    escalate: str | None
 
 
 class _Texts:
@@ -127,7 +143,7 @@ class _Texts:
         self.pack, self.lang = pack, lang
         self._conditions: dict[tuple[int, int], list[str]] = {}
         self._questions: dict[str, tuple[dict[str, Any], list[ChoiceReport]]] = {}
-        self._causes: dict[str, _Fixed] = {}
+        self._causes: dict[tuple[str, int], _Fixed] = {}
         self.titles = {cause_id: c.title.get(lang) for cause_id, c in pack.causes.items()}
         self.reason = _REASON.get(lang, _REASON["en"])
 
@@ -146,23 +162,56 @@ class _Texts:
             self._conditions[key] = found
         return list(found)  # each report owns its lists
 
-    def cause(self, cause_id: str) -> _Fixed:
-        found = self._causes.get(cause_id)
+    def procedure(self, cause_id: str, inputs: dict[str, Any]) -> int:
+        """Which fix a case gets: the first ``fix_when`` that holds (1, 2...), else 0."""
+        pack = self.pack
+        for number, choice in enumerate(pack.causes[cause_id].fix_when, 1):
+            if evaluate(pack.compiled_condition(choice.when), inputs):
+                return number
+        return 0
+
+    def cause(self, cause_id: str, procedure: int = 0) -> _Fixed:
+        found = self._causes.get((cause_id, procedure))
         if found is None:
             pack, lang = self.pack, self.lang
             cause = pack.causes[cause_id]
-            fix = pack.articles.get(cause.fix.article, lang).sections[cause.fix.section]
+            article = pack.articles.get(cause.fix.article, lang)
+            because = None
+            if procedure:
+                choice = cause.fix_when[procedure - 1]
+                fix = article.sections[choice.section]
+                if choice.because is not None:
+                    because = choice.because.get(lang)
+                else:
+                    tree = pack.compiled_condition(choice.when)
+                    because = "; ".join(describe(lit, pack, lang) for lit in _tree_lits(tree))
+            else:
+                fix = article.sections[cause.fix.section]
             verify = pack.articles.get(cause.verify.article, lang).sections[cause.verify.section]
-            found = self._causes[cause_id] = _Fixed(
+            found = self._causes[(cause_id, procedure)] = _Fixed(
                 title=cause.title.get(lang),
                 summary=cause.summary.get(lang),
                 severity=cause.severity,
                 articles=list(cause.articles),
                 steps=list(fix.steps),
+                fix=[
+                    (step, list(fix.step_notes[n]) if n < len(fix.step_notes) else [])
+                    for n, step in enumerate(fix.steps)
+                ],
+                fix_notes=list(fix.notes),
+                fix_title=fix.title,
+                fix_because=because,
                 verify=verify.text,
-                fix_section=f"{cause.fix.article}#{cause.fix.section}",
+                fix_section=f"{cause.fix.article}#{fix.anchor}",
+                if_not_fixed=self._text(cause.if_not_fixed),
+                escalate=self._text(cause.escalate),
             )
         return found
+
+    def _text(self, ref: Any) -> str | None:
+        if ref is None:
+            return None
+        return str(self.pack.articles.get(ref.article, self.lang).sections[ref.section].text)
 
     def question(self, question_id: str, usefulness: float) -> QuestionReport:
         found = self._questions.get(question_id)
@@ -213,7 +262,7 @@ def build_report(
         contributions = outcome.contributions.get(cause_id, [])
         traces = _traces(contributions, texts) if contributions else []
         if certainty >= conclude:
-            fixed = texts.cause(cause_id)
+            fixed = texts.cause(cause_id, texts.procedure(cause_id, outcome.inputs))
             causes.append(
                 CauseReport(
                     id=cause_id,
@@ -229,6 +278,12 @@ def build_report(
                     verify=fixed.verify,
                     fix_section=fixed.fix_section,
                     explanation=traces,
+                    fix=[FixStep(step=step, notes=list(notes)) for step, notes in fixed.fix],
+                    fix_notes=list(fixed.fix_notes),
+                    fix_title=fixed.fix_title,
+                    fix_because=fixed.fix_because,
+                    if_not_fixed=fixed.if_not_fixed,
+                    escalate=fixed.escalate,
                 )
             )
         elif certainty <= rule_out:

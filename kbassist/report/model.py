@@ -38,6 +38,14 @@ class RuleTrace:
 
 
 @dataclass(slots=True, kw_only=True)
+class FixStep:
+    """One step of the fix with the notes the article attaches to it."""
+
+    step: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True, kw_only=True)
 class CauseReport:
     id: str
     confidence: float  # in (0, 1]: concluded causes only
@@ -50,6 +58,13 @@ class CauseReport:
     verify: str
     fix_section: str  # article#section
     explanation: list[RuleTrace]
+    # Additions to schema 1: ``steps`` stays the step texts alone.
+    fix: list[FixStep] = field(default_factory=list)  # the same steps, each with its notes
+    fix_notes: list[str] = field(default_factory=list)  # notes on the whole procedure
+    fix_title: str = ""  # the procedure chosen: its section's title
+    fix_because: str | None = None  # why that procedure, when an answer chose it
+    if_not_fixed: str | None = None  # what to check next when the fix did not work
+    escalate: str | None = None  # what to send when escalating
 
 
 @dataclass(slots=True, kw_only=True)

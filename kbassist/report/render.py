@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from .model import Report
+from .model import CauseReport, FixStep, Report
 
 LABELS = {
     "en": {
@@ -26,6 +26,10 @@ LABELS = {
         "probes": "Live checks",
         "title": "kbassist diagnosis",
         "informational": "informational",
+        "note": "Note:",
+        "chosen": "Chosen because:",
+        "if_not_fixed": "If the fix did not work:",
+        "escalate": "When escalating, send:",
     },
     "fr": {
         "causes": "Causes retenues",
@@ -42,6 +46,10 @@ LABELS = {
         "probes": "Vérifications en direct",
         "title": "Diagnostic kbassist",
         "informational": "pour information",
+        "note": "Remarque\u00a0:",
+        "chosen": "Choisi car\u00a0:",
+        "if_not_fixed": "Si le correctif n'a pas suffi\u00a0:",
+        "escalate": "Pour une escalade, joindre\u00a0:",
     },
 }
 
@@ -49,6 +57,11 @@ LABELS = {
 def safe(text: object) -> str:
     """Drop control characters (ESC included) but keep line breaks and tabs."""
     return "".join(ch for ch in str(text) if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
+def fix_steps(cause: CauseReport) -> list[FixStep]:
+    """The steps with their notes; a report made without them gets its bare steps."""
+    return cause.fix or [FixStep(step=step) for step in cause.steps]
 
 
 def _pct(value: float) -> str:
@@ -77,9 +90,20 @@ def to_text(report: Report) -> str:
             reason = trace.because or "; ".join(trace.conditions)
             out.append(f"    {trace.certainty:+.2f} {safe(reason)}")
         out.append(f"  {t['fix']} ({cause.fix_section}):")
-        out += [f"    {n}. {safe(step)}" for n, step in enumerate(cause.steps, 1)]
-        out.append(f"  {t['verify']}:")
-        out += [f"    {safe(line)}" for line in cause.verify.splitlines()]
+        if cause.fix_because:
+            out.append(f"    {safe(cause.fix_title)}. {t['chosen']} {safe(cause.fix_because)}")
+        out += [f"    ! {safe(note)}" for note in cause.fix_notes]
+        for n, item in enumerate(fix_steps(cause), 1):
+            out.append(f"    {n}. {safe(item.step)}")
+            out += [f"       {t['note']} {safe(note)}" for note in item.notes]
+        for label, text in (
+            (f"{t['verify']}:", cause.verify),
+            (t["if_not_fixed"], cause.if_not_fixed),
+            (t["escalate"], cause.escalate),
+        ):
+            if text:
+                out.append(f"  {label}")
+                out += [f"    {safe(line)}" for line in text.splitlines()]
     if report.open:
         out += ["", f"{t['open']}:"]
         out += [f"  - {safe(c.title)} [{c.id}] {_pct(max(c.confidence, 0.0))}" for c in report.open]
@@ -142,9 +166,24 @@ def to_markdown(report: Report) -> str:
                 for e in cause.evidence
             ]
             out.append("")
-        out += [f"**{t['fix']}**", ""]
-        out += [f"{n}. {_md_escape(step)}" for n, step in enumerate(cause.steps, 1)]
-        out += ["", f"**{t['verify']}**", "", _md_escape(cause.verify), ""]
+        out += [f"**{t['fix']}** (`{cause.fix_section}`)", ""]
+        if cause.fix_because:
+            chosen = f"{t['chosen']} {_md_escape(cause.fix_because)}"
+            out += [f"_{_md_escape(cause.fix_title)}_ — {chosen}", ""]
+        out += [f"> {_md_escape(note)}" for note in cause.fix_notes]
+        if cause.fix_notes:
+            out.append("")
+        for n, item in enumerate(fix_steps(cause), 1):
+            out.append(f"{n}. {_md_escape(item.step)}")
+            out += [f"   > **{t['note']}** {_md_escape(note)}" for note in item.notes]
+        for label, text in (
+            (t["verify"], cause.verify),
+            (t["if_not_fixed"].rstrip(":\u00a0"), cause.if_not_fixed),
+            (t["escalate"].rstrip(":\u00a0"), cause.escalate),
+        ):
+            if text:
+                out += ["", f"**{label}**", "", _md_escape(text)]
+        out.append("")
     if report.open:
         out += [f"**{t['open']}**", ""]
         out += [f"- {_md_escape(c.title)} (`{c.id}`)" for c in report.open]

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import Button, Checkbox, Collapsible, Label, Static
 
 from ..report.model import RuleTrace
-from ..report.render import safe
+from ..report.render import fix_steps, safe
 from .i18n import N_, _
 from .views import bar, cause_title
 
@@ -61,7 +61,19 @@ class ResultsPanel(VerticalScroll):
                     lines = [*evidence, "", traces(cause.explanation)]
                     yield Static(Content(safe("\n".join(lines))))  # values from artifacts
                 yield Label(_("Fix"), classes="section")
-                for number, step in enumerate(cause.steps, 1):
+                if cause.fix_because:
+                    chosen = _("Procedure: {title} (chosen because: {why})").format(
+                        title=cause.fix_title, why=cause.fix_because
+                    )
+                    yield Static(Content(chosen), classes="fix-choice")
+                for number, note in enumerate(cause.fix_notes, 1):
+                    yield Static(
+                        inline_markdown(note),
+                        classes="fix-note",
+                        id=f"fix-note-{cause.id}-{number}",
+                    )
+                for number, item in enumerate(fix_steps(cause), 1):
+                    step = item.step
                     with Horizontal(classes="step-row"):
                         # A checkbox label never wraps: the step's text sits beside it.
                         yield Checkbox(
@@ -75,8 +87,21 @@ class ResultsPanel(VerticalScroll):
                             Content.assemble(f"{number}. ", inline_markdown(step)),
                             classes="step-text",
                         )
+                    for n, note in enumerate(item.notes, 1):
+                        yield Static(
+                            Content.assemble(_("Note:") + " ", inline_markdown(note)),
+                            classes="step-note",
+                            id=f"step-note-{cause.id}-{number}-{n}",
+                        )
                 yield Label(_("Verify"), classes="section")
                 yield Static(inline_markdown(cause.verify), classes="verify")
+                for key, heading, text in (
+                    ("if-not-fixed", _("If the fix did not work"), cause.if_not_fixed),
+                    ("escalate", _("When escalating, send"), cause.escalate),
+                ):
+                    if text:
+                        yield Label(heading, classes="section")
+                        yield Static(inline_markdown(text), classes=key, id=f"{key}-{cause.id}")
                 yield Button(
                     _("Read the whole article"),
                     id=f"article-{cause.fix_section.split('#')[0]}",
