@@ -18,7 +18,7 @@ from ..values import (
     contains_problem,
     parse_version,
 )
-from .model import AllOf, AnyOf, Leaf, NotOf, PackModel
+from .model import AllOf, AnyOf, Leaf, NotOf, PackModel, SectionRef
 
 Path = tuple[Any, ...]
 
@@ -160,33 +160,50 @@ def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, s
             if articles.path(article_id, "en") is None:
                 problems.append((("causes", i, "articles", j), f"no article {article_id!r}"))
         for key in ("fix", "verify"):
-            ref = getattr(cause, key)
-            for lang in ("en", "fr"):
-                if articles.path(ref.article, lang) is None:
-                    if lang == "en":
-                        problems.append(
-                            ((("causes", i, key, "article")), f"no article {ref.article!r}")
-                        )
-                    continue
-                try:
-                    article = articles.get(ref.article, lang)
-                except ArticleError as exc:
-                    problems.append(((("causes", i, key)), str(exc)))
-                    continue
-                section = article.sections.get(ref.section)
-                if section is None:
-                    problems.append(
-                        (
-                            ("causes", i, key, "section"),
-                            f"article {ref.article!r} ({lang}) has no section {ref.section!r}",
-                        )
-                    )
-                elif key == "fix" and not section.steps:
-                    problems.append(
-                        (
-                            ("causes", i, key, "section"),
-                            f"section {ref.article}#{ref.section} ({lang}) has no ordered list "
-                            "of steps",
-                        )
-                    )
+            problems += _section_problems(
+                articles, getattr(cause, key), ("causes", i, key), steps=key == "fix"
+            )
+
+    for i, rule in enumerate(model.rules):
+        ref = rule.review.section_ref if rule.review is not None else None
+        if ref is not None:
+            # A review citing this pack's articles must cite a section that exists.
+            path = ("rules", i, "review", "source")
+            problems += _section_problems(articles, ref, path, steps=False, leaf=False)
+    return problems
+
+
+def _section_problems(
+    articles: ArticleLibrary, ref: SectionRef, path: Path, *, steps: bool, leaf: bool = True
+) -> list[tuple[Path, str]]:
+    """Problems of one ``article#section`` reference, in every language the article has.
+
+    ``steps`` also asks for an ordered list (a fix); ``leaf`` points at the
+    reference's own ``article`` / ``section`` keys, when it has them.
+    """
+    problems: list[tuple[Path, str]] = []
+    for lang in ("en", "fr"):
+        if articles.path(ref.article, lang) is None:
+            if lang == "en":
+                where = (*path, "article") if leaf else path
+                problems.append((where, f"no article {ref.article!r}"))
+            continue
+        try:
+            article = articles.get(ref.article, lang)
+        except ArticleError as exc:
+            problems.append((path, str(exc)))
+            continue
+        section = article.sections.get(ref.section)
+        where = (*path, "section") if leaf else path
+        if section is None:
+            problems.append(
+                (where, f"article {ref.article!r} ({lang}) has no section {ref.section!r}")
+            )
+        elif steps and not section.steps:
+            problems.append(
+                (
+                    where,
+                    f"section {ref.article}#{ref.section} ({lang}) has no ordered list of steps",
+                )
+            )
     return problems
