@@ -15,6 +15,8 @@ can never fire, parts nothing uses. Each finding has a stable code:
 * KB203 a fact declared but never read (by a rule, ``ask_when`` or ``covered_by``)
 * KB301 a rule duplicating another (same target, sign and compiled condition)
 * KB302 a rule that can never fire (every case of its condition contradicts itself)
+* KB303 a rule without a complete ``review`` (source, others and certainty, the
+  last two in every language)
 * KB400 an article file that cannot be read (only unreferenced ones get this far)
 * KB401 an article that no cause refers to
 * KB402 a ``fix-`` section without an ordered list of steps
@@ -54,7 +56,13 @@ class LintFinding:
 
 def lint(source: PackSource) -> list[LintFinding]:
     """Every finding of the pack, without those silenced by a comment on their line."""
-    found = [*_texts(source), *_usage(source), *_rules(source), *_articles(source)]
+    found = [
+        *_texts(source),
+        *_usage(source),
+        *_rules(source),
+        *_reviews(source),
+        *_articles(source),
+    ]
     with open(source.file, encoding="utf-8") as handle:
         lines = handle.read().splitlines()
     return [f for f in found if not _ignored(f, source.file, lines)]
@@ -244,6 +252,29 @@ def _rules(source: PackSource) -> Iterator[LintFinding]:
         if not _can_fire(rule.disjuncts):
             why = contradiction(rule.disjuncts[0]) if rule.disjuncts else "no condition"
             yield _pack_finding(source, "KB302", path, f"rule {rule.id!r} can never fire: {why}")
+
+
+# --- reviews ----------------------------------------------------------------------
+
+
+def _reviews(source: PackSource) -> Iterator[LintFinding]:
+    """KB303: a rule's certainty is a claim; its review says where it comes from."""
+    for i, rule in enumerate(source.pack.model.rules):
+        review = rule.review
+        missing = [] if review is not None and review.source else ["source"]
+        for part in ("others", "certainty"):
+            text: LocalText | None = getattr(review, part, None)
+            langs = text.languages() if text is not None else set()
+            missing += [f"{part} ({lang})" for lang in LANGUAGES if lang not in langs]
+        if review is None:
+            yield _pack_finding(source, "KB303", ("rules", i), f"rule {rule.id!r} has no review")
+        elif missing:
+            yield _pack_finding(
+                source,
+                "KB303",
+                ("rules", i, "review"),
+                f"rule {rule.id!r} review lacks {', '.join(missing)}",
+            )
 
 
 # --- articles -----------------------------------------------------------------------
