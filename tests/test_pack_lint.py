@@ -156,6 +156,10 @@ def test_rule_that_cannot_fire_is_kb302(pack_copy: Path):
         ([Lit("a", "present", True, negated=True), Lit("a", "eq", 1)], True),
         ([Lit("a", "eq", "yes"), Lit("b", "eq", "no")], False),
         ([Lit("a", "lt", (4, 0)), Lit("a", "eq", "none", negated=True)], False),
+        ([Lit("a", "lt", 4), Lit("a", "lt", 4, negated=True)], True),
+        ([Lit("a", "gt", 5), Lit("a", "gt", 3, negated=True)], True),
+        ([Lit("a", "lt", 4), Lit("a", "lt", 3, negated=True)], False),
+        ([Lit("a", "eq", "none"), Lit("a", "ge", (4, 0), negated=True)], False),
     ],
 )
 def test_contradictions(lits: list[Lit], contradictory: bool):
@@ -227,7 +231,7 @@ def test_unreadable_unreferenced_article_is_kb400(pack_copy: Path, articles_copy
     assert found[0].endswith("broken.md:1: KB400 missing front matter (a first line '---')")
 
 
-# --- reviews, on a `pack new` pack (lint clean as created) ---
+# --- reviews and the weight of evidence, on a `pack new` pack (lint clean as created) ---
 
 REVIEW = """\
     review:
@@ -296,6 +300,138 @@ def test_incomplete_review_is_kb303(tmp_path: Path, old: str, new: str, lacks: s
     found = findings(folder, "KB303")
     assert len(found) == 1
     assert found[0].endswith(f"KB303 rule 'persists-after-restart' review lacks {lacks}")
+
+
+DOUBLE = """\
+  - id: persists-with-errors
+    concludes: demo-misconfigured
+    certainty: 0.4
+    when:
+      all:
+        - {answer: problem-persists-after-restart, is: yes}
+        - {fact: demo.error-count, gt: 0}
+"""
+
+
+def test_same_evidence_twice_is_kb304(tmp_path: Path):
+    folder = scaffold(tmp_path)
+    add_rule(folder, DOUBLE)
+    assert findings(folder, "KB304") == [
+        f"{folder / 'pack.yaml'}:{_line(folder, '  - id: persists-with-errors')}: KB304 rule "
+        "'persists-with-errors' counts answer problem-persists-after-restart is yes again "
+        "after rule 'persists-after-restart' (both can fire together)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        # made exclusive with not:
+        "    when:\n      all:\n        - {answer: problem-persists-after-restart, is: yes}\n"
+        "        - not: {fact: demo.error-count, gt: 0}\n",
+        # the same slot tested for values that cannot both hold
+        "    when:\n      all:\n        - {answer: problem-persists-after-restart, is: yes}\n"
+        "        - {fact: demo.error-count, is: 0}\n",
+    ],
+)
+def test_exclusive_rules_are_not_kb304(tmp_path: Path, first: str):
+    folder = scaffold(tmp_path)
+    edit(folder, "    when: {answer: problem-persists-after-restart, is: yes}\n", first)
+    add_rule(folder, DOUBLE)
+    assert codes(folder) == []
+
+
+def test_opposite_signs_are_not_kb304(tmp_path: Path):
+    folder = scaffold(tmp_path)
+    add_rule(folder, DOUBLE.replace("concludes:", "against:"))
+    assert codes(folder) == []
+
+
+WEAK = """\
+  - id: {id}
+    concludes: demo-misconfigured
+    certainty: {cf}
+    when: {when}
+"""
+
+
+def weak_rule(folder: Path, rule_id: str, cf: float, when: str) -> None:
+    add_rule(folder, WEAK.format(id=rule_id, cf=cf, when=when))
+
+
+def test_risk_factors_together_concluding_is_kb305(tmp_path: Path):
+    folder = scaffold(tmp_path)
+    add_questions(folder, "settings-changed", "recently-updated")
+    weak_rule(folder, "settings-changed", 0.3, "{answer: settings-changed, is: yes}")
+    weak_rule(folder, "recently-updated", 0.4, "{answer: recently-updated, is: yes}")
+    found = [str(f) for f in lint(open_pack(folder))]
+    assert len(found) == 1, found
+    assert f"pack.yaml:{_line(folder, '  - id: demo-misconfigured')}: KB305 cause " in found[0]
+    assert "concluded (+0.58)" in found[0]
+    assert "rules 'settings-changed', 'recently-updated'" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("role", "second"),
+    [
+        ("detail", "{answer: recently-updated, is: yes}"),  # not risk factors
+        # the two rules cannot fire together, and neither reaches 0.5 alone
+        (
+            "risk-factor",
+            "{all: [{answer: recently-updated, is: yes}, {answer: settings-changed, is: no}]}",
+        ),
+    ],
+)
+def test_risk_factors_that_cannot_conclude_are_not_kb305(tmp_path: Path, role: str, second: str):
+    folder = scaffold(tmp_path)
+    add_questions(folder, "settings-changed", "recently-updated", role=role)
+    weak_rule(folder, "settings-changed", 0.3, "{answer: settings-changed, is: yes}")
+    weak_rule(folder, "recently-updated", 0.4, second)
+    assert codes(folder) == []
+
+
+def test_findings_from_risk_factors_alone_are_weak_too(tmp_path: Path):
+    folder = scaffold(tmp_path)
+    add_questions(folder, "settings-changed")
+    edit(
+        folder,
+        "\ncauses:\n",
+        "\nfindings:\n  - id: recent-change\n"
+        "    title: {en: a recent change, fr: un changement récent}\n\ncauses:\n",
+    )
+    add_rule(
+        folder,
+        "  - id: change-noted\n    concludes: recent-change\n    certainty: 0.9\n"
+        "    when: {answer: settings-changed, is: yes}\n",
+    )
+    weak_rule(folder, "after-a-change", 0.45, "{finding: recent-change}")
+    weak_rule(folder, "changed-settings", 0.2, "{answer: settings-changed, is: yes}")
+    found = codes(folder)
+    assert found.count("KB305") == 1 and "KB306" not in found
+
+
+def test_one_risk_factor_rule_concluding_is_kb306(tmp_path: Path):
+    folder = scaffold(tmp_path)
+    edit(folder, "    kind: yesno\n", "    kind: yesno\n    role: risk-factor\n")
+    found = findings(folder, "KB306")
+    assert found == [
+        f"{folder / 'pack.yaml'}:{_line(folder, '  - id: persists-after-restart')}: KB306 rule "
+        "'persists-after-restart' alone concludes 'demo-misconfigured' (+0.70) from symptom "
+        "and risk-factor answers"
+    ]
+    assert codes(folder) == ["KB305", "KB306"]
+
+
+def test_a_risk_factor_with_evidence_is_not_kb306(tmp_path: Path):
+    folder = scaffold(tmp_path)
+    edit(folder, "    kind: yesno\n", "    kind: yesno\n    role: risk-factor\n")
+    edit(
+        folder,
+        "    when: {answer: problem-persists-after-restart, is: yes}\n",
+        "    when:\n      all:\n        - {answer: problem-persists-after-restart, is: yes}\n"
+        "        - {fact: demo.error-count, gt: 0}\n",
+    )
+    assert codes(folder) == []
 
 
 def _line(folder: Path, text: str) -> int:
