@@ -45,8 +45,11 @@ def lint(directory: Path | None) -> None:
     KB103 section in one language only, KB104 different number of fix steps,
     KB105 placeholders differ, KB201 cause no rule can conclude, KB202 question
     no rule reads, KB203 fact never read, KB301 duplicate rule, KB302 rule that
-    can never fire, KB400 unreadable article, KB401 article referenced nowhere,
-    KB402 fix section without steps. Silence one on purpose with a YAML comment
+    can never fire, KB303 rule without a complete review, KB304 two rules
+    counting the same evidence, KB305 cause concluded from symptoms and risk
+    factors alone, KB306 one rule concluding from symptoms and risk factors
+    alone, KB400 unreadable article, KB401 article referenced nowhere, KB402 fix
+    section without steps. Silence one on purpose with a YAML comment
     `# lint: ignore[KB203]` on its line.
     """
     from .authoring.lint import lint as run_lint

@@ -67,3 +67,46 @@ def test_invalid_pack_is_exit_3(pack_copy: Path):
     result = CliRunner().invoke(main, ["pack", "docs", str(pack_copy)])
     assert result.exit_code == 3
     assert result.stderr.startswith(f"kbassist: {path}:")
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines"),
+    [
+        (
+            "en",
+            [
+                "  - source: `demo#symptoms` (Symptoms)",
+                "  - other causes of this evidence: A disk or network fault survives a restart "
+                "too; rules against rule it out.",
+                "  - why this certainty: Strong but not proof, since other faults survive a "
+                "restart too.",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "  - source: `demo#symptoms` (Symptômes)",
+                "  - autres causes de ces indices: Une panne de disque ou de réseau survit "
+                "aussi ; des règles contre l'écartent.",
+            ],
+        ),
+    ],
+)
+def test_each_rule_shows_its_review(tmp_path: Path, lang: str, lines: list[str]):
+    from kbassist.authoring.scaffold import new_pack
+
+    folder = new_pack("demo", tmp_path)
+    text = docs(str(folder), "--lang", lang)
+    rule = text.index("- **persists-after-restart**")
+    for line in lines:
+        assert line in text[rule:], line
+
+
+def test_a_free_text_source_is_shown_as_written(tmp_path: Path):
+    from kbassist.authoring.scaffold import new_pack
+
+    folder = new_pack("demo", tmp_path)
+    path = folder / "pack.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("source: demo#symptoms", 'source: "vendor manual, ch. 3"', 1))
+    assert "  - source: vendor manual, ch. 3\n" in docs(str(folder))

@@ -104,3 +104,21 @@ def test_help_explains_the_editor_hookup():
     result = CliRunner().invoke(main, ["pack", "schema", "--help"])
     assert "# yaml-language-server: $schema=" in result.stdout
     assert "yaml.schemas" in result.stdout
+
+
+def test_schema_shows_the_review_block_and_the_risk_factor_role(tmp_path):
+    from kbassist.authoring.scaffold import new_pack
+
+    schema = schema_from_cli()
+    review = schema["$defs"]["RuleReview"]
+    assert set(review["properties"]) == {"source", "others", "certainty"}
+    assert review["additionalProperties"] is False
+    rule = schema["$defs"]["Rule"]["properties"]["review"]
+    assert {"$ref": "#/$defs/RuleReview"} in rule["anyOf"]
+    assert "risk-factor" in schema["$defs"]["Question"]["properties"]["role"]["enum"]
+    folder = new_pack("demo", tmp_path)
+    data = yaml.safe_load((folder / "pack.yaml").read_text(encoding="utf-8"))
+    assert data["rules"][0]["review"]["source"] == "demo#symptoms"
+    assert errors(schema, data, schema) == []
+    data["rules"][0]["review"]["sorce"] = data["rules"][0]["review"].pop("source")
+    assert any(f.startswith(".rules[0].review") for f in errors(schema, data, schema))

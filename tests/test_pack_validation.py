@@ -133,3 +133,42 @@ def problems_for_many(dirs: list[Path]) -> list[str]:
     with pytest.raises(PackError) as info:
         load_pack(dirs)
     return [str(p) for p in info.value.problems]
+
+
+def scaffold(tmp_path: Path) -> Path:
+    """A fresh `pack new` pack: small, reviewed, independent of the bundled rules."""
+    from kbassist.authoring.scaffold import new_pack
+
+    return new_pack("demo", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("demo#nowhere", "article 'demo' (en) has no section 'nowhere'"),
+        ("kb000000#symptoms", "no article 'kb000000'"),
+    ],
+)
+def test_review_source_must_name_an_existing_section(tmp_path: Path, source: str, problem: str):
+    folder = scaffold(tmp_path)
+    line = edit(folder, "      source: demo#symptoms\n", f"      source: {source}\n")
+    problems = problems_for(folder)
+    assert problems  # one per language the article has
+    assert all(p.startswith(f"{folder / 'pack.yaml'}:{line}:") for p in problems)
+    assert problem in problems[0]
+    result = CliRunner().invoke(main, ["pack", "validate", str(folder)])
+    assert result.exit_code == 3 and problem in result.stderr
+
+
+def test_review_source_may_be_free_text(tmp_path: Path):
+    folder = scaffold(tmp_path)
+    edit(folder, "source: demo#symptoms", 'source: "sources README: service settings"')
+    assert load_pack([folder]).model.rules[0].review.source == "sources README: service settings"
+
+
+def test_risk_factor_is_a_question_role(tmp_path: Path):
+    folder = scaffold(tmp_path)
+    edit(folder, "    kind: yesno\n", "    kind: yesno\n    role: risk-factor\n")
+    assert load_pack([folder]).model.questions[0].role == "risk-factor"
+    edit(folder, "role: risk-factor", "role: hunch")
+    assert any("role" in p for p in problems_for(folder))

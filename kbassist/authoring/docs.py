@@ -2,7 +2,9 @@
 
 Questions, facts, findings and causes in the chosen language; for each
 conclusion the rules for and against it in plain words, with the evidence
-(answers, facts, findings) each one reads. Conditions stay in English
+(answers, facts, findings) each one reads and its review (source, other
+causes of the same evidence, why its certainty), so a reviewer can argue
+with a rule without opening the YAML. Conditions stay in English
 operator words (``is``, ``AND``) so they match the pack's ids exactly.
 """
 
@@ -35,6 +37,9 @@ LABELS = {
         "against": "Rules against",
         "none": "none",
         "reads": "reads",
+        "source": "source",
+        "others": "other causes of this evidence",
+        "why": "why this certainty",
         "asked": "asked when",
         "covered": "not asked when evidence gives",
         "thresholds": "Concluded at {conclude}, ruled out at {rule_out}.",
@@ -62,6 +67,9 @@ LABELS = {
         "against": "Règles contre",
         "none": "aucune",
         "reads": "lit",
+        "source": "source",
+        "others": "autres causes de ces indices",
+        "why": "pourquoi cette certitude",
         "asked": "posée quand",
         "covered": "non posée si les preuves donnent",
         "thresholds": "Conclue à {conclude}, écartée à {rule_out}.",
@@ -151,6 +159,23 @@ def _section(source: PackSource, ref: SectionRef, lang: str) -> str:
     return f"({section.title})" if section else ""
 
 
+def _review(source: PackSource, index: int, lang: str) -> list[str]:
+    """A rule's review lines: where it comes from, what else fits, why this certainty."""
+    review, t = source.pack.model.rules[index].review, LABELS[lang]
+    if review is None:
+        return []
+    out = []
+    if review.source:
+        ref = review.section_ref
+        shown = f"`{review.source}` {_section(source, ref, lang)}" if ref else review.source
+        out.append(f"  - {t['source']}: {shown.rstrip()}")
+    for key, label in (("others", t["others"]), ("certainty", t["why"])):
+        text = _text(getattr(review, key), lang)
+        if text:
+            out.append(f"  - {label}: {text}")
+    return out
+
+
 def _rules(source: PackSource, target: str, lang: str) -> list[str]:
     t = LABELS[lang]
     out: list[str] = []
@@ -167,5 +192,6 @@ def _rules(source: PackSource, target: str, lang: str) -> list[str]:
             if because:
                 out.append(f"  - {because}")
             out.append(f"  - {t['reads']}: " + ", ".join(subject(s) for s in inputs(rule.tree)))
+            out += _review(source, rule.index, lang)
         out.append("")
     return out

@@ -15,6 +15,14 @@ can never fire, parts nothing uses. Each finding has a stable code:
 * KB203 a fact declared but never read (by a rule, ``ask_when`` or ``covered_by``)
 * KB301 a rule duplicating another (same target, sign and compiled condition)
 * KB302 a rule that can never fire (every case of its condition contradicts itself)
+* KB303 a rule without a complete ``review`` (source, others and certainty, the
+  last two in every language)
+* KB304 two rules for the same target and sign that can fire together on the same
+  test of the same input: certainty factors assume independent evidence
+* KB305 a cause that rules can conclude from ``symptom`` and ``risk-factor``
+  answers alone (and findings those alone conclude), all of them firing together
+* KB306 one rule that concludes a cause on its own from ``symptom`` and
+  ``risk-factor`` answers alone
 * KB400 an article file that cannot be read (only unreferenced ones get this far)
 * KB401 an article that no cause refers to
 * KB402 a ``fix-`` section without an ordered list of steps
@@ -31,10 +39,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine.compiler import Lit
+from ..engine.certainty import combine
+from ..engine.compiler import CompiledRule, Lit
 from ..knowledge.articles import ArticleError
 from ..pack.model import LANGUAGES, Cause, Finding, LocalText
 from .source import PackSource
+from .words import literal
 
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w.-]*\}")
 _IGNORE = re.compile(r"#\s*lint:\s*ignore\[([A-Z0-9, ]+)\]")
@@ -54,7 +64,15 @@ class LintFinding:
 
 def lint(source: PackSource) -> list[LintFinding]:
     """Every finding of the pack, without those silenced by a comment on their line."""
-    found = [*_texts(source), *_usage(source), *_rules(source), *_articles(source)]
+    found = [
+        *_texts(source),
+        *_usage(source),
+        *_rules(source),
+        *_reviews(source),
+        *_double_counting(source),
+        *_weak_support(source),
+        *_articles(source),
+    ]
     with open(source.file, encoding="utf-8") as handle:
         lines = handle.read().splitlines()
     return [f for f in found if not _ignored(f, source.file, lines)]
@@ -181,11 +199,16 @@ def contradiction(disjunct: tuple[Lit, ...]) -> str | None:
     return None
 
 
+_COMPLEMENT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+
+
 def _slot_contradiction(lits: list[Lit]) -> str | None:
     positive = [lit for lit in lits if not lit.negated]
     absent = any(lit.op == "present" and lit.negated for lit in lits)
     if absent and positive:
         return "must be both missing and given"
+    if any(lit.flipped() in lits for lit in positive):
+        return "is both tested and negated"
     allowed: set[Any] | None = None
     for lit in positive:
         if lit.op in ("eq", "in"):
@@ -199,7 +222,13 @@ def _slot_contradiction(lits: list[Lit]) -> str | None:
         if not allowed:
             return "has no value that meets every test"
         return None
-    low, high = _bounds(positive)
+    # A positive test means the slot is given, so a negated bound is its complement.
+    negated_bounds = [
+        Lit(lit.slot, _COMPLEMENT[lit.op], lit.value)
+        for lit in lits
+        if lit.negated and lit.op in _COMPLEMENT
+    ]
+    low, high = _bounds([*positive, *negated_bounds] if positive else [])
     if low is not None and high is not None:
         (lv, l_strict), (hv, h_strict) = low, high
         if type(lv) is type(hv) and (lv > hv or (lv == hv and (l_strict or h_strict))):
@@ -249,6 +278,153 @@ def _rules(source: PackSource) -> Iterator[LintFinding]:
         if not _can_fire(rule.disjuncts):
             why = contradiction(rule.disjuncts[0]) if rule.disjuncts else "no condition"
             yield _pack_finding(source, "KB302", path, f"rule {rule.id!r} can never fire: {why}")
+
+
+# --- reviews and the weight of evidence ----------------------------------------------
+
+WEAK_ROLES = frozenset({"symptom", "risk-factor"})
+_SEARCH_BUDGET = 10_000  # rule combinations tried before falling back to an upper bound
+
+
+def _reviews(source: PackSource) -> Iterator[LintFinding]:
+    """KB303: a rule's certainty is a claim; its review says where it comes from."""
+    for i, rule in enumerate(source.pack.model.rules):
+        review = rule.review
+        missing = [] if review is not None and review.source else ["source"]
+        for part in ("others", "certainty"):
+            text: LocalText | None = getattr(review, part, None)
+            langs = text.languages() if text is not None else set()
+            missing += [f"{part} ({lang})" for lang in LANGUAGES if lang not in langs]
+        if review is None:
+            yield _pack_finding(source, "KB303", ("rules", i), f"rule {rule.id!r} has no review")
+        elif missing:
+            yield _pack_finding(
+                source,
+                "KB303",
+                ("rules", i, "review"),
+                f"rule {rule.id!r} review lacks {', '.join(missing)}",
+            )
+
+
+def _shared_evidence(
+    first: tuple[tuple[Lit, ...], ...], second: tuple[tuple[Lit, ...], ...]
+) -> list[Lit]:
+    """Positive tests two conditions share in cases that can hold at the same time.
+
+    Negated tests are left out: they also hold when nothing is known, so they
+    are not evidence counted twice.
+    """
+    for a in first:
+        for b in second:
+            shared = [lit for lit in a if not lit.negated and lit in b]
+            if shared and contradiction((*a, *b)) is None:
+                return shared
+    return []
+
+
+def _double_counting(source: PackSource) -> Iterator[LintFinding]:
+    """KB304: the same evidence counted by two rules adds certainty it does not give."""
+    rules = source.pack.compiled.rules
+    for n, later in enumerate(rules):
+        for earlier in rules[:n]:
+            if earlier.target != later.target or (earlier.certainty > 0) != (later.certainty > 0):
+                continue
+            if frozenset(earlier.disjuncts) == frozenset(later.disjuncts):
+                continue  # a plain duplicate: KB301
+            shared = _shared_evidence(earlier.disjuncts, later.disjuncts)
+            if shared:
+                tests = " and ".join(literal(lit) for lit in shared)
+                yield _pack_finding(
+                    source,
+                    "KB304",
+                    ("rules", later.index),
+                    f"rule {later.id!r} counts {tests} again after rule {earlier.id!r} "
+                    "(both can fire together)",
+                )
+
+
+def _weak_cases(rule: CompiledRule, weak: set[str]) -> list[tuple[Lit, ...]]:
+    """The cases of a rule that can hold with only ``weak`` inputs given."""
+    return [
+        d
+        for d in rule.disjuncts
+        if contradiction(d) is None and all(lit.slot in weak for lit in d if not lit.negated)
+    ]
+
+
+def _strongest_together(rules: list[CompiledRule], weak: set[str]) -> tuple[float, list[str]]:
+    """The highest combined certainty of concluding rules whose weak cases can hold together.
+
+    A small search over the rules; past its budget the answer is the upper
+    bound of all of them firing, which may flag too much but never too little.
+    """
+    candidates = [(r, cases) for r in rules if (cases := _weak_cases(r, weak))]
+    best: tuple[float, list[str]] = (0.0, [])
+    budget = _SEARCH_BUDGET
+
+    def walk(i: int, held: tuple[Lit, ...], chosen: list[CompiledRule]) -> bool:
+        nonlocal best, budget
+        budget -= 1
+        if budget < 0:
+            return False
+        cf = combine(r.certainty for r in chosen)
+        if cf > best[0]:
+            best = (cf, [r.id for r in chosen])
+        rest = [r.certainty for r, _ in candidates[i:]]
+        if i == len(candidates) or combine([*(r.certainty for r in chosen), *rest]) <= best[0]:
+            return True
+        rule, cases = candidates[i]
+        for case in cases:
+            merged = (*held, *(lit for lit in case if lit not in held))
+            if contradiction(merged) is None and not walk(i + 1, merged, [*chosen, rule]):
+                return False
+        return walk(i + 1, held, chosen)
+
+    if not walk(0, (), []):
+        return combine(r.certainty for r, _ in candidates), [r.id for r, _ in candidates]
+    return best
+
+
+def _weak_slots(source: PackSource) -> set[str]:
+    """Symptom and risk-factor answers, and the findings they alone can conclude."""
+    compiled = source.pack.compiled
+    weak = {key for key, slot in compiled.slots.items() if slot.role in WEAK_ROLES}
+    findings = {r.target for r in compiled.rules if r.target_kind == "finding"}
+    grown = True
+    while grown:
+        grown = False
+        for finding in sorted(findings - {key.split(":", 1)[1] for key in weak}):
+            concluding = [r for r in compiled.rules if r.target == finding and r.certainty > 0]
+            if _strongest_together(concluding, weak)[0] >= source.pack.thresholds.finding:
+                weak.add(f"finding:{finding}")
+                grown = True
+    return weak
+
+
+def _weak_support(source: PackSource) -> Iterator[LintFinding]:
+    """KB305, KB306: what makes a cause possible, or the complaint itself, is not proof."""
+    compiled, conclude = source.pack.compiled, source.pack.thresholds.conclude
+    weak = _weak_slots(source)
+    for i, cause in enumerate(source.pack.model.causes):
+        concluding = [r for r in compiled.rules if r.target == cause.id and r.certainty > 0]
+        cf, ids = _strongest_together(concluding, weak)
+        if cf >= conclude:
+            yield _pack_finding(
+                source,
+                "KB305",
+                ("causes", i),
+                f"cause {cause.id!r} is concluded ({cf:+.2f}) from symptom and risk-factor "
+                f"answers alone, by rules {', '.join(repr(r) for r in ids)}",
+            )
+    for rule in compiled.rules:
+        if rule.target_kind == "cause" and rule.certainty >= conclude and _weak_cases(rule, weak):
+            yield _pack_finding(
+                source,
+                "KB306",
+                ("rules", rule.index),
+                f"rule {rule.id!r} alone concludes {rule.target!r} ({rule.certainty:+.2f}) "
+                "from symptom and risk-factor answers",
+            )
 
 
 # --- articles -----------------------------------------------------------------------

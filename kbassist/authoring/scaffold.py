@@ -68,6 +68,15 @@ rules:
     because:
       en: The problem comes back after a restart, so it is in the configuration.
       fr: Le problème revient après un redémarrage ; il vient donc de la configuration.
+    review:
+      # Where the rule comes from, what else fits the same evidence, why this certainty.
+      source: $name#symptoms
+      others:
+        en: A disk or network fault survives a restart too; rules against rule it out.
+        fr: Une panne de disque ou de réseau survit aussi ; des règles contre l'écartent.
+      certainty:
+        en: Strong but not proof, since other faults survive a restart too.
+        fr: Forte sans être une preuve, car d'autres pannes survivent aussi au redémarrage.
 
   - id: no-errors-logged
     against: $name-misconfigured
@@ -76,6 +85,14 @@ rules:
     because:
       en: The service logged no errors.
       fr: Le service n'a journalisé aucune erreur.
+    review:
+      source: $name#symptoms
+      others:
+        en: Logging may be off, which leaves no errors either; so it only argues against.
+        fr: Une journalisation coupée ne laisse pas d'erreur non plus ; elle ne fait que contredire.
+      certainty:
+        en: Moderate, as a silent log can also mean logging is off.
+        fr: Modérée, car un journal muet peut aussi signifier une journalisation désactivée.
 """)
 
 ARTICLES = {

@@ -173,33 +173,49 @@ def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, s
             refs.append(
                 (where, SectionRef(article=cause.fix.article, section=choice.section), True)
             )
-        problems += _check_sections(articles, refs)
+        for where, ref, needs_steps in refs:
+            problems += _section_problems(articles, ref, where, steps=needs_steps)
+
+    for i, rule in enumerate(model.rules):
+        ref = rule.review.section_ref if rule.review is not None else None
+        if ref is not None:
+            # A review citing this pack's articles must cite a section that exists.
+            path = ("rules", i, "review", "source")
+            problems += _section_problems(articles, ref, path, steps=False, leaf=False)
     return problems
 
 
-def _check_sections(
-    articles: ArticleLibrary, refs: list[tuple[Path, SectionRef, bool]]
-) -> Iterator[tuple[Path, str]]:
-    """Each section a cause names exists in every language; a fix has steps."""
-    for where, ref, needs_steps in refs:
-        for lang in ("en", "fr"):
-            if articles.path(ref.article, lang) is None:
-                if lang == "en":
-                    yield (*where, "article"), f"no article {ref.article!r}"
-                continue
-            try:
-                article = articles.get(ref.article, lang)
-            except ArticleError as exc:
-                yield where, str(exc)
-                continue
-            section = article.sections.get(ref.section)
-            if section is None:
-                yield (
-                    (*where, "section"),
-                    f"article {ref.article!r} ({lang}) has no section {ref.section!r}",
-                )
-            elif needs_steps and not section.steps:
-                yield (
-                    (*where, "section"),
+def _section_problems(
+    articles: ArticleLibrary, ref: SectionRef, path: Path, *, steps: bool, leaf: bool = True
+) -> list[tuple[Path, str]]:
+    """Problems of one ``article#section`` reference, in every language the article has.
+
+    ``steps`` also asks for an ordered list (a fix); ``leaf`` points at the
+    reference's own ``article`` / ``section`` keys, when it has them.
+    """
+    problems: list[tuple[Path, str]] = []
+    for lang in ("en", "fr"):
+        if articles.path(ref.article, lang) is None:
+            if lang == "en":
+                where = (*path, "article") if leaf else path
+                problems.append((where, f"no article {ref.article!r}"))
+            continue
+        try:
+            article = articles.get(ref.article, lang)
+        except ArticleError as exc:
+            problems.append((path, str(exc)))
+            continue
+        section = article.sections.get(ref.section)
+        where = (*path, "section") if leaf else path
+        if section is None:
+            problems.append(
+                (where, f"article {ref.article!r} ({lang}) has no section {ref.section!r}")
+            )
+        elif steps and not section.steps:
+            problems.append(
+                (
+                    where,
                     f"section {ref.article}#{ref.section} ({lang}) has no ordered list of steps",
                 )
+            )
+    return problems

@@ -7,6 +7,7 @@ naming an unknown fact, a value outside a question's choices) are checked by
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -164,7 +165,11 @@ class Question(Strict):
 
     id: Id
     kind: Literal["yesno", "choice", "text", "version"]
-    role: Literal["symptom", "detail"] = "detail"
+    role: Literal["symptom", "risk-factor", "detail"] = Field(
+        default="detail",
+        description="symptom: what the user reports; risk-factor: makes a cause possible "
+        "but does not show it (e.g. 'was IIS reinstalled after Exchange?'); detail: the rest.",
+    )
     text: LocalText
     help: LocalText | None = None
     choices: list[Choice] = Field(default_factory=list)
@@ -241,6 +246,38 @@ class Cause(Strict):
     escalate: SectionRef | None = Field(default=None, description="What to send when escalating.")
 
 
+SOURCE_REF_PATTERN = re.compile(r"^([a-z0-9][a-z0-9-]*)#([a-z0-9][a-z0-9-]*)$")
+
+
+class RuleReview(Strict):
+    """Why a rule is right: where it comes from, what else fits, why this certainty.
+
+    Every part is optional here so a review can be written a piece at a time;
+    ``pack lint`` (KB303) flags a review that is not complete.
+    """
+
+    source: str | None = Field(
+        default=None,
+        min_length=1,
+        description="'article#section' of this pack's articles (checked), or free text "
+        "naming an outside source.",
+    )
+    others: LocalText | None = Field(
+        default=None,
+        description="What else produces the same evidence, and why it does not apply "
+        "or how the pack guards against it.",
+    )
+    certainty: LocalText | None = Field(
+        default=None, description="Why the certainty is what it is."
+    )
+
+    @property
+    def section_ref(self) -> SectionRef | None:
+        """The article section ``source`` names, or None when it is free text."""
+        match = SOURCE_REF_PATTERN.match(self.source or "")
+        return SectionRef(article=match[1], section=match[2]) if match else None
+
+
 class Rule(Strict):
     """Conditions that support (``concludes``) or count against (``against``) a conclusion."""
 
@@ -250,6 +287,10 @@ class Rule(Strict):
     certainty: float = Field(gt=0.0, le=1.0)
     when: Condition
     because: LocalText | None = None
+    review: RuleReview | None = Field(
+        default=None,
+        description="Why the rule is right; pack lint (KB303) asks every rule for one.",
+    )
 
     @model_validator(mode="after")
     def _one_direction(self) -> Rule:
