@@ -42,7 +42,7 @@ def test_bundled_pack_lints_clean():
 def test_missing_french_is_kb101_with_its_line(pack_copy: Path):
     line = edit(
         pack_copy,
-        "      fr: Quel est le problème signalé ?\n",
+        "      fr: Quel est le problème signalé\u202f?\n",
         "",
     )
     found = findings(pack_copy, "KB101")
@@ -193,7 +193,7 @@ def test_fix_section_without_steps_is_kb402(pack_copy: Path, articles_copy: Path
 
 
 def test_cli_exit_codes(pack_copy: Path):
-    edit(pack_copy, "      fr: Quel est le problème signalé ?\n", "")
+    edit(pack_copy, "      fr: Quel est le problème signalé\u202f?\n", "")
     result = CliRunner().invoke(main, ["pack", "lint", str(pack_copy)])
     assert result.exit_code == 1
     assert result.stdout.count("KB101") == 1
@@ -313,9 +313,18 @@ def test_kb106_fixes(text: str, fixed: str):
     assert typography.fix_text(text) == fixed
 
 
+def unfix(path: Path) -> None:
+    """The file as it was before `pack lint --fix` was first run: plain spaces."""
+    text = path.read_bytes().decode("utf-8")
+    path.write_bytes(text.replace(NBSP, " ").replace(NNBSP, " ").encode("utf-8"))
+
+
 def test_fix_round_trip_changes_only_spaces(pack_copy: Path, articles_copy: Path):
     with_articles(pack_copy, articles_copy)
     pack_file = pack_copy / "pack.yaml"
+    for path in [pack_file, *articles_copy.rglob("*.md")]:
+        unfix(path)
+    assert findings(pack_copy, "KB106")
     # CRLF line ends and a comment survive byte for byte
     original = pack_file.read_bytes().replace(b"\n", b"\r\n")
     original = original.replace(b"pack:\r\n", b"pack:  # a comment ; here ?\r\n", 1)
