@@ -38,24 +38,32 @@ def validate(directory: Path | None) -> None:
 
 @pack.command()
 @_DIR
-def lint(directory: Path | None) -> None:
+@click.option("--fix", is_flag=True, help="Write the safe French typography fixes (KB106) first.")
+def lint(directory: Path | None, fix: bool) -> None:
     """Find what is valid but probably wrong: exit 0 when clean, 1 with findings.
 
     Codes: KB101 text missing in French, KB102 article in one language only,
     KB103 section in one language only, KB104 different number of fix steps,
-    KB105 placeholders differ, KB201 cause no rule can conclude, KB202 question
-    no rule reads, KB203 fact never read, KB301 duplicate rule, KB302 rule that
-    can never fire, KB303 rule without a complete review, KB304 two rules
+    KB105 placeholders differ, KB106 French typography, KB201 cause no rule can
+    conclude, KB202 question no rule reads, KB203 fact never read, KB301 duplicate
+    rule, KB302 rule that can never fire, KB303 rule without a complete review, KB304 two rules
     counting the same evidence, KB305 cause concluded from symptoms and risk
     factors alone, KB306 one rule concluding from symptoms and risk factors
     alone, KB400 unreadable article, KB401 article referenced nowhere, KB402 fix
     section without steps. Silence one on purpose with a YAML comment
-    `# lint: ignore[KB203]` on its line.
+    `# lint: ignore[KB203]` on its line. With --fix, the no-break spaces KB106 asks
+    for are written into the pack file and the French articles first (nothing else
+    in them changes); what is left is then reported.
     """
+    from .authoring.lint import fix_typography
     from .authoring.lint import lint as run_lint
     from .authoring.source import open_pack
 
     source = open_pack(directory)
+    if fix:
+        for changed in fix_typography(source):
+            click.echo(f"{changed}: French typography fixed", err=True)
+        source = open_pack(directory)
     findings = run_lint(source)
     for finding in findings:
         click.echo(str(finding))

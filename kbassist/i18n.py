@@ -83,3 +83,30 @@ def located(place: str, line: str) -> Message:
     """``place: line``: the place is a technical token (``file:3``, ``host:25``) kept as it is;
     the separator is translated (French typography puts a space before the colon)."""
     return msg("{place}: {line}", place=place, line=line)
+
+
+_VALUE_WORDS: dict[object, Message] = {
+    "yes": msg("yes"),
+    "no": msg("no"),
+    "unknown": msg("unknown"),
+    True: msg("true"),
+    False: msg("false"),
+}
+
+
+def value_word(value: object, lang: str) -> str | None:
+    """A yes/no/unknown answer or a true/false fact as a word of ``lang`` (``oui``,
+    ``vrai``); None for any other value. Reports show these; JSON keeps the raw value."""
+    if isinstance(value, bool | str) and value in _VALUE_WORDS:
+        return _VALUE_WORDS[value].text(lang)
+    return None
+
+
+def decimal(text: str, lang: str) -> str:
+    """A number Python wrote (``+0.90``) with the decimal mark of ``lang`` (``+0,90``)."""
+    return text if lang == "en" else text.replace(".", ",")
+
+
+def percent(number: int | str, lang: str) -> str:
+    """``90%``; in French ``90 %`` with U+202F, the glossary's no-break space."""
+    return f"{number}%" if lang == "en" else f"{number}\u202f%"

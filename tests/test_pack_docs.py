@@ -58,7 +58,7 @@ def test_french_labels_and_text():
     assert "## Faits tirés des preuves" in text
     assert "Règles contre :" not in text and "Règles contre:" in text
     assert "  - Le profil Outlook a PR_DISABLE_WINSOCK (00036618) activé." in text
-    assert "Correctif : supprimer les transports Winsock orphelins" in text
+    assert "Résolution\u00a0: supprimer les transports Winsock orphelins" in text
 
 
 def test_invalid_pack_is_exit_3(pack_copy: Path):

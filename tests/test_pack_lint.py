@@ -54,7 +54,7 @@ def test_bundled_pack_lints_clean():
 def test_missing_french_is_kb101_with_its_line(pack_copy: Path):
     line = edit(
         pack_copy,
-        "      fr: Quel est le problème signalé ?\n",
+        "      fr: Quel est le problème signalé\u202f?\n",
         "",
     )
     found = findings(pack_copy, "KB101")
@@ -228,7 +228,7 @@ def test_fix_section_without_steps_is_kb402(pack_copy: Path, articles_copy: Path
 
 
 def test_cli_exit_codes(pack_copy: Path):
-    edit(pack_copy, "      fr: Quel est le problème signalé ?\n", "")
+    edit(pack_copy, "      fr: Quel est le problème signalé\u202f?\n", "")
     result = CliRunner().invoke(main, ["pack", "lint", str(pack_copy)])
     assert result.exit_code == 1
     assert result.stdout.count("KB101") == 1
@@ -456,3 +456,143 @@ def test_a_risk_factor_with_evidence_is_not_kb306(tmp_path: Path):
 def _line(folder: Path, text: str) -> int:
     content = (folder / "pack.yaml").read_text(encoding="utf-8")
     return content[: content.index(text)].count("\n") + 1
+
+
+# --- KB106 French typography --------------------------------------------------------
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+
+def fixed_copy(pack_copy: Path, articles_copy: Path) -> Path:
+    """The pack and its articles after `pack lint --fix`: clean for KB106."""
+    with_articles(pack_copy, articles_copy)
+    CliRunner().invoke(main, ["pack", "lint", "--fix", str(pack_copy)])
+    return pack_copy
+
+
+def test_french_typography_is_kb106_with_its_line(pack_copy: Path, articles_copy: Path):
+    fixed_copy(pack_copy, articles_copy)
+    assert findings(pack_copy, "KB106") == []
+    line = edit(
+        pack_copy,
+        "      fr: EnumProt a réussi sur le serveur.\n",
+        "      fr: 'EnumProt a réussi: à 80% sur le «serveur» ?'\n",
+    )
+    found = findings(pack_copy, "KB106")
+    where = f"{pack_copy / 'pack.yaml'}:{line}: KB106 rules["
+    assert len(found) == 5 and all(f.startswith(where) for f in found), found
+    assert "no space before ':' (want U+00A0) in 'rot␣a␣réussi:␣à␣80%␣sur␣'" in found[0]
+    assert "no space before '%'" in found[1]
+    assert "no space after '«'" in found[2] and "no space before '»'" in found[3]
+    assert "plain space before '?' (want U+202F or U+00A0)" in found[4]
+
+
+def test_kb106_in_an_article_names_file_and_line(pack_copy: Path, articles_copy: Path):
+    fixed_copy(pack_copy, articles_copy)
+    path = articles_copy / "fr" / "kb159302.md"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(20, "Une certitude de 0.90 ; pas plus.")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = findings(pack_copy, "KB106")
+    assert len(found) == 2
+    assert all(f.startswith(f"{path}:21: KB106 French typography: ") for f in found)
+    assert "plain space before ';'" in found[0]
+    assert "decimal point in '0.90' (want '0,90')" in found[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ouvrez la session à 12:25 puis à 9:05.",
+        "Voir http://support.microsoft.com/?kbid=319572 et https://example.com/a;b?c!",
+        "Le fichier C:\\Program Files\\Exchsrvr\\bin est là.",
+        "Adresse fe80::1 ou 2001:db8::ff00:42:8329 et ::1 seulement.",
+        "Erreur 0x80040102, ecNotSupported.",
+        "Version 5.0.2195.1600, 6.0.4418.25 ou 4.0 et 3.6.3 du client.",
+        "Saisissez `telnet mail01 25` puis `EHLO`\u00a0: `Version: 5.0 ; 80% 0.90 « x»`.",
+        "La clé HKEY_LOCAL_MACHINE\\System\\Services:Tcpip reste.",
+        "Le modèle {place} reste tel quel, {count}% aussi, source fichier:3 et hôte:25.",
+        "Bien\u00a0: oui\u202f; non\u00a0? «\u00a0cité\u00a0» et «\u202fcité\u202f»",
+        "à 80\u202f% ou 80\u00a0%, 0,90.",
+        "Un & et &nbsp; restent.",
+    ],
+)
+def test_kb106_false_positives(text: str):
+    from kbassist.authoring import typography
+
+    assert [i.message for i in typography.issues(text)] == []
+    assert typography.fix_text(text) == text
+
+
+def test_kb106_ignores_code_blocks_and_front_matter_keys():
+    from kbassist.authoring import typography
+
+    article = (
+        "---\nid: x\ntitle: Un titre : bien\nlanguage: fr\n---\n\n"
+        "```\nEvent Type: Warning\nDescription: failed ; really?\n```\n\n"
+        "Texte : fin\n"
+    )
+    assert [(line, i.message[:12]) for line, i in typography.article_issues(article)] == [
+        (3, "plain space "),
+        (12, "plain space "),
+    ]
+    fixed = typography.fix_article(article)
+    assert fixed == article.replace("titre :", f"titre{NBSP}:").replace("Texte :", f"Texte{NBSP}:")
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("Quoi ?", f"Quoi{NNBSP}?"),
+        ("Quoi?", f"Quoi{NNBSP}?"),
+        ("Ceci ; cela! Voici : ", f"Ceci{NNBSP}; cela{NNBSP}! Voici{NBSP}: "),
+        ("« port inaccessible »", f"«{NBSP}port inaccessible{NBSP}»"),
+        ("«port»", f"«{NBSP}port{NBSP}»"),
+        ("à 80% ou 80 %", f"à 80{NNBSP}% ou 80{NNBSP}%"),
+        ("0.90 reste", "0.90 reste"),  # flagged, never fixed automatically
+    ],
+)
+def test_kb106_fixes(text: str, fixed: str):
+    from kbassist.authoring import typography
+
+    assert typography.fix_text(text) == fixed
+
+
+def unfix(path: Path) -> None:
+    """The file as it was before `pack lint --fix` was first run: plain spaces."""
+    text = path.read_bytes().decode("utf-8")
+    path.write_bytes(text.replace(NBSP, " ").replace(NNBSP, " ").encode("utf-8"))
+
+
+def test_fix_round_trip_changes_only_spaces(pack_copy: Path, articles_copy: Path):
+    with_articles(pack_copy, articles_copy)
+    pack_file = pack_copy / "pack.yaml"
+    for path in [pack_file, *articles_copy.rglob("*.md")]:
+        unfix(path)
+    assert findings(pack_copy, "KB106")
+    # CRLF line ends and a comment survive byte for byte
+    original = pack_file.read_bytes().replace(b"\n", b"\r\n")
+    original = original.replace(b"pack:\r\n", b"pack:  # a comment ; here ?\r\n", 1)
+    pack_file.write_bytes(original)
+    articles = {p: p.read_bytes() for p in articles_copy.rglob("*.md")}
+    result = CliRunner().invoke(main, ["pack", "lint", "--fix", str(pack_copy)])
+    assert "French typography fixed" in result.stderr
+    assert findings(pack_copy, "KB106") == []
+    assert CliRunner().invoke(main, ["pack", "validate", str(pack_copy)]).exit_code == 0
+
+    def spaceless(data: bytes) -> bytes:
+        text = data.decode("utf-8")
+        return "".join(c for c in text if c not in (" ", NBSP, NNBSP)).encode("utf-8")
+
+    after = pack_file.read_bytes()
+    assert after != original and spaceless(after) == spaceless(original)
+    assert after.count(b"\r\n") == original.count(b"\r\n")
+    assert b"pack:  # a comment ; here ?\r\n" in after
+    for path, before in articles.items():
+        now = path.read_bytes()
+        assert spaceless(now) == spaceless(before)
+        if "/en/" in str(path):
+            assert now == before  # English is never touched
+    # a second run changes nothing
+    again = CliRunner().invoke(main, ["pack", "lint", "--fix", str(pack_copy)])
+    assert "French typography fixed" not in again.stderr

@@ -61,7 +61,7 @@ LABELS = {
         "title": "titre",
         "severity": "Gravité",
         "articles": "Articles",
-        "fix": "Correctif",
+        "fix": "Résolution",
         "verify": "Vérification",
         "for": "Règles en faveur",
         "against": "Règles contre",

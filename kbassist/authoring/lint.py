@@ -10,6 +10,14 @@ can never fire, parts nothing uses. Each finding has a stable code:
 * KB103 an article section (anchor) exists in one language only
 * KB104 a fix section has a different number of steps, or of notes, in each language
 * KB105 the ``{placeholders}`` of a text differ between languages
+* KB106 French typography in a French text of the pack (every ``fr:`` string)
+  or in a French article's prose: a plain space or none before ``:`` (wants
+  U+00A0) or ``;`` ``?`` ``!`` (U+202F or U+00A0), inside ``« »`` (U+00A0),
+  before ``%`` after a number, and a decimal point in ``0.90`` or ``2.5 %``;
+  never in code spans or blocks, URLs, paths, placeholders, times (``12:25``)
+  or versions (``5.0.2195``, ``4.0``): :mod:`kbassist.authoring.typography`
+  says exactly what is looked at and why. ``pack lint --fix`` inserts the
+  no-break spaces (not the decimal comma)
 * KB201 a cause or finding that no rule can conclude
 * KB202 a question that no rule (nor any cause's ``fix_when``) reads
 * KB203 a fact declared but never read (by a rule, ``ask_when`` or ``covered_by``)
@@ -37,12 +45,14 @@ import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..engine.certainty import combine
 from ..engine.compiler import CompiledRule, Lit
 from ..knowledge.articles import ArticleError
 from ..pack.model import LANGUAGES, Cause, Finding, LocalText
+from . import typography
 from .source import PackSource
 from .words import literal
 
@@ -66,6 +76,7 @@ def lint(source: PackSource) -> list[LintFinding]:
     """Every finding of the pack, without those silenced by a comment on their line."""
     found = [
         *_texts(source),
+        *_typography(source),
         *_usage(source),
         *_rules(source),
         *_reviews(source),
@@ -124,6 +135,35 @@ def _texts(source: PackSource) -> Iterator[LintFinding]:
         if len({tuple(v) for v in marks.values()}) > 1:
             shown = "; ".join(f"{lang}: {' '.join(v) or 'none'}" for lang, v in marks.items())
             yield _pack_finding(source, "KB105", path, f"{what} placeholders differ ({shown})")
+
+
+def _typography_finding(file: str, line: int, where: str, text: str, issue: typography.Issue):
+    excerpt = issue.excerpt(text)
+    return LintFinding(
+        "KB106", file, line, f"{where}French typography: {issue.message} in {excerpt!r}"
+    )
+
+
+def _typography(source: PackSource) -> Iterator[LintFinding]:
+    with open(source.file, encoding="utf-8", newline="") as handle:
+        raw = handle.read()
+    for item in typography.yaml_french(raw):
+        for issue in typography.issues(item.value):
+            line = item.line
+            if item.style in ("|", ">"):
+                line += 1 + item.value.count("\n", 0, issue.start)
+            yield _typography_finding(source.file, line, f"{item.path}: ", item.value, issue)
+    for path in french_articles(source):
+        text = path.read_text(encoding="utf-8")
+        for line, issue in typography.article_issues(text):
+            yield _typography_finding(str(path), line, "", text, issue)
+
+
+def french_articles(source: PackSource) -> list[Path]:
+    """The pack's French article files."""
+    library = source.pack.articles
+    paths = (library.path(article_id, "fr") for article_id in library.ids())
+    return [p for p in paths if p is not None]
 
 
 # --- what reads what ----------------------------------------------------------------
@@ -492,3 +532,24 @@ def _articles(source: PackSource) -> Iterator[LintFinding]:
                 yield LintFinding(
                     "KB104", str(fr.path), other.line, f"fix section {anchor!r} {mismatch}"
                 )
+
+
+# --- fixing -------------------------------------------------------------------------
+
+
+def fix_typography(source: PackSource) -> list[str]:
+    """Apply the safe KB106 fixes in place (pack file and French articles); the files changed.
+
+    Files are read and written as bytes of UTF-8 with their line ends, so only the
+    spaces next to French punctuation change.
+    """
+    changed: list[str] = []
+    targets: list[tuple[Path, Any]] = [(Path(source.file), typography.fix_yaml)]
+    targets += [(p, typography.fix_article) for p in french_articles(source)]
+    for path, fixer in targets:
+        text = path.read_bytes().decode("utf-8")
+        fixed = fixer(text)
+        if fixed != text:
+            path.write_bytes(fixed.encode("utf-8"))
+            changed.append(str(path))
+    return changed

@@ -34,7 +34,7 @@ questions:
     kind: yesno
     text:
       en: Does the problem come back after restarting the service?
-      fr: Le problème revient-il après un redémarrage du service ?
+      fr: Le problème revient-il après un redémarrage du service\u202f?
     help:
       en: Restart the service once, then try again.
       fr: Redémarrez le service une fois, puis réessayez.
@@ -55,7 +55,7 @@ causes:
       fr: Le service est mal configuré
     summary:
       en: A setting of the service is wrong, so the problem survives a restart.
-      fr: Un paramètre du service est erroné ; le problème survit donc au redémarrage.
+      fr: Un paramètre du service est erroné\u202f; le problème survit donc au redémarrage.
     articles: [$name]
     fix: {article: $name, section: fix-configuration}
     verify: {article: $name, section: verify-configuration}
@@ -67,7 +67,7 @@ rules:
     when: {answer: problem-persists-after-restart, is: yes}
     because:
       en: The problem comes back after a restart, so it is in the configuration.
-      fr: Le problème revient après un redémarrage ; il vient donc de la configuration.
+      fr: Le problème revient après un redémarrage\u202f; il vient donc de la configuration.
     review:
       # Where the rule comes from, what else fits the same evidence, why this certainty.
       source: $name#symptoms
@@ -134,7 +134,7 @@ sources: []
 
 - Le problème revient après le redémarrage du service.
 
-## Correctif : corriger la configuration {#fix-configuration}
+## Résolution\u00a0: corriger la configuration {#fix-configuration}
 
 1. Ouvrez la configuration du service.
 2. Corrigez le paramètre erroné.
@@ -142,7 +142,7 @@ sources: []
 
 ## Vérification {#verify-configuration}
 
-Réessayez : le problème ne se produit plus.
+Réessayez\u00a0: le problème ne se produit plus.
 """),
 }
 

@@ -9,6 +9,7 @@ from ..case import Case, sources_for
 from ..engine.compiler import Lit
 from ..engine.reasoner import Contribution, Outcome
 from ..engine.reference import evaluate
+from ..i18n import decimal, value_word
 from ..pack.loader import Pack
 from .model import (
     ArtifactReport,
@@ -51,20 +52,26 @@ _OPS = {
 
 _REASON = {
     "en": "evidence against it: {}",
-    "fr": "des éléments l'écartent : {}",
+    "fr": "des éléments l'écartent\u00a0: {}",
 }
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, lang: str = "en") -> str:
+    """A condition's value: versions dotted; in French oui/non/inconnu, vrai/faux, ``0,5``."""
     if isinstance(value, tuple):
         parts = list(value)
         while len(parts) > 2 and parts[-1] == 0:
             parts.pop()
         return ".".join(map(str, parts))
     if isinstance(value, frozenset | list | set):
-        return ", ".join(sorted(_show(v) for v in value))
+        return ", ".join(sorted(_show(v, lang) for v in value))
+    word = value_word(value, lang) if lang != "en" else None
+    if word is not None:
+        return word
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return decimal(str(value), lang)
     return str(value)
 
 
@@ -85,7 +92,7 @@ def describe(lit: Lit, pack: Pack, lang: str) -> str:
     label = name if kind == "fact" else f"{name}"
     if lit.op == "present":
         return f"{label} {ops['present'][int(lit.negated)]}"
-    return f"{label} {ops[lit.op][int(lit.negated)]} {_show(lit.value)}"
+    return f"{label} {ops[lit.op][int(lit.negated)]} {_show(lit.value, lang)}"
 
 
 def _evidence(

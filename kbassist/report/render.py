@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..i18n import decimal, percent, value_word
 from .model import CauseReport, FixStep, Report
 
 LABELS = {
@@ -30,6 +31,7 @@ LABELS = {
         "chosen": "Chosen because:",
         "if_not_fixed": "If the fix did not work:",
         "escalate": "When escalating, send:",
+        "colon": ":",
     },
     "fr": {
         "causes": "Causes retenues",
@@ -37,7 +39,7 @@ LABELS = {
         "confidence": "confiance",
         "evidence": "Éléments",
         "why": "Pourquoi",
-        "fix": "Correctif",
+        "fix": "Résolution",
         "verify": "Vérification",
         "open": "Encore possibles",
         "ruled_out": "Écartées",
@@ -50,6 +52,7 @@ LABELS = {
         "chosen": "Choisi car\u00a0:",
         "if_not_fixed": "Si le correctif n'a pas suffi\u00a0:",
         "escalate": "Pour une escalade, joindre\u00a0:",
+        "colon": "\u00a0:",
     },
 }
 
@@ -64,32 +67,41 @@ def fix_steps(cause: CauseReport) -> list[FixStep]:
     return cause.fix or [FixStep(step=step) for step in cause.steps]
 
 
-def _pct(value: float) -> str:
-    return f"{round(value * 100)}%"
+def _pct(value: float, lang: str = "en") -> str:
+    """A confidence as a percentage: ``90%``; in French ``90 %`` (U+202F)."""
+    return percent(round(value * 100), lang)
+
+
+def _evidence_value(value: object, lang: str) -> str:
+    """An answer's or fact's value as evidence shows it: raw in English, words in French."""
+    return str(value) if lang == "en" else _value(value, lang)
 
 
 def to_text(report: Report) -> str:
-    t = LABELS.get(report.language, LABELS["en"])
+    lang = report.language if report.language in LABELS else "en"
+    t = LABELS[lang]
+    c = t["colon"]
     out: list[str] = []
-    out.append(f"{t['causes']}:" if report.causes else t["none"])
+    out.append(f"{t['causes']}{c}" if report.causes else t["none"])
     for cause in report.causes:
         tag = f" ({t['informational']})" if cause.severity == "informational" else ""
         out.append("")
         out.append(
-            f"* {safe(cause.title)}{tag} [{cause.id}], {t['confidence']} {_pct(cause.confidence)}"
+            f"* {safe(cause.title)}{tag} [{cause.id}], {t['confidence']} "
+            + _pct(cause.confidence, lang)
         )
         out.append(f"  {safe(cause.summary)}")
         if cause.evidence:
-            out.append(f"  {t['evidence']}:")
+            out.append(f"  {t['evidence']}{c}")
             out += [
-                f"    - {safe(e.fact)} = {safe(e.value)}  ({safe(e.source)})"
+                f"    - {safe(e.fact)} = {safe(_evidence_value(e.value, lang))}  ({safe(e.source)})"
                 for e in cause.evidence
             ]
-        out.append(f"  {t['why']}:")
+        out.append(f"  {t['why']}{c}")
         for trace in cause.explanation:
             reason = trace.because or "; ".join(trace.conditions)
-            out.append(f"    {trace.certainty:+.2f} {safe(reason)}")
-        out.append(f"  {t['fix']} ({cause.fix_section}):")
+            out.append(f"    {decimal(f'{trace.certainty:+.2f}', lang)} {safe(reason)}")
+        out.append(f"  {t['fix']} ({cause.fix_section}){c}")
         if cause.fix_because:
             out.append(f"    {safe(cause.fix_title)}. {t['chosen']} {safe(cause.fix_because)}")
         out += [f"    ! {safe(note)}" for note in cause.fix_notes]
@@ -97,7 +109,7 @@ def to_text(report: Report) -> str:
             out.append(f"    {n}. {safe(item.step)}")
             out += [f"       {t['note']} {safe(note)}" for note in item.notes]
         for label, text in (
-            (f"{t['verify']}:", cause.verify),
+            (f"{t['verify']}{c}", cause.verify),
             (t["if_not_fixed"], cause.if_not_fixed),
             (t["escalate"], cause.escalate),
         ):
@@ -105,36 +117,47 @@ def to_text(report: Report) -> str:
                 out.append(f"  {label}")
                 out += [f"    {safe(line)}" for line in text.splitlines()]
     if report.open:
-        out += ["", f"{t['open']}:"]
-        out += [f"  - {safe(c.title)} [{c.id}] {_pct(max(c.confidence, 0.0))}" for c in report.open]
+        out += ["", f"{t['open']}{c}"]
+        out += [
+            f"  - {safe(o.title)} [{o.id}] {_pct(max(o.confidence, 0.0), lang)}"
+            for o in report.open
+        ]
     if report.ruled_out:
-        out += ["", f"{t['ruled_out']}:"]
-        out += [f"  - {r.id}: {safe(r.reason)}" for r in report.ruled_out]
+        out += ["", f"{t['ruled_out']}{c}"]
+        out += [f"  - {r.id}{c} {safe(r.reason)}" for r in report.ruled_out]
     if report.questions:
-        out += ["", f"{t['questions']}:"]
+        out += ["", f"{t['questions']}{c}"]
         for q in report.questions:
-            choices = f" ({', '.join(c.value for c in q.choices)})" if q.choices else ""
-            out.append(f"  - {q.id}: {safe(q.text)}{choices}")
-    sources = [(f"{safe(a.path)}: {a.kind}", a.facts, a.notes) for a in report.artifacts]
+            choices = f" ({', '.join(ch.value for ch in q.choices)})" if q.choices else ""
+            out.append(f"  - {q.id}{c} {safe(q.text)}{choices}")
+    sources = [(f"{safe(a.path)}{c} {a.kind}", a.facts, a.notes) for a in report.artifacts]
     checks = [
-        (f"{p.name} {safe(p.target)}: {p.status} - {safe(p.message)}", p.facts, p.notes)
+        (f"{p.name} {safe(p.target)}{c} {p.status} - {safe(p.message)}", p.facts, p.notes)
         for p in report.probes
     ]
     for label, found in [(t["artifacts"], sources), (t["probes"], checks)]:
         if found:
-            out += ["", f"{label}:"]
+            out += ["", f"{label}{c}"]
         for title, facts, notes in found:
             out.append(f"  - {title}")
-            out += [f"      {safe(k)} = {safe(_value(v))}" for k, v in facts.items()]
+            out += [f"      {safe(k)} = {safe(_value(v, lang))}" for k, v in facts.items()]
             out += [f"      ! {safe(note)}" for note in notes]
     return "\n".join(out) + "\n"
 
 
-def _value(value: object) -> str:
+def _value(value: object, lang: str = "en") -> str:
+    """A fact's value for a person: in French, oui/non/inconnu, vrai/faux, ``0,5``."""
     if isinstance(value, list):
-        return ", ".join(_value(v) for v in value) if value else "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+        return ", ".join(_value(v, lang) for v in value) if value else "-"
+    if lang == "en":
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+    word = value_word(value, lang)
+    if word is not None:
+        return word
+    if isinstance(value, float):
+        return decimal(str(value), lang)
     return str(value)
 
 
@@ -144,7 +167,9 @@ def _md_escape(text: object) -> str:
 
 def to_markdown(report: Report) -> str:
     """A ticket note: paste-ready Markdown."""
-    t = LABELS.get(report.language, LABELS["en"])
+    lang = report.language if report.language in LABELS else "en"
+    t = LABELS[lang]
+    c = t["colon"]
     out = [f"## {t['title']}", ""]
     if not report.causes:
         out += [t["none"], ""]
@@ -153,7 +178,7 @@ def to_markdown(report: Report) -> str:
         out += [
             f"### {_md_escape(cause.title)}{tag}",
             "",
-            f"`{cause.id}` — {t['confidence']} **{_pct(cause.confidence)}** — "
+            f"`{cause.id}` — {t['confidence']} **{_pct(cause.confidence, lang)}** — "
             + ", ".join(f"`{a}`" for a in cause.articles),
             "",
             _md_escape(cause.summary),
@@ -162,7 +187,8 @@ def to_markdown(report: Report) -> str:
         if cause.evidence:
             out += [f"**{t['evidence']}**", ""]
             out += [
-                f"- `{_md_escape(e.fact)}` = `{_md_escape(e.value)}` ({_md_escape(e.source)})"
+                f"- `{_md_escape(e.fact)}` = `{_md_escape(_evidence_value(e.value, lang))}` "
+                f"({_md_escape(e.source)})"
                 for e in cause.evidence
             ]
             out.append("")
@@ -190,7 +216,7 @@ def to_markdown(report: Report) -> str:
         out.append("")
     if report.ruled_out:
         out += [f"**{t['ruled_out']}**", ""]
-        out += [f"- `{r.id}`: {_md_escape(r.reason)}" for r in report.ruled_out]
+        out += [f"- `{r.id}`{c} {_md_escape(r.reason)}" for r in report.ruled_out]
         out.append("")
     if report.questions:
         out += [f"**{t['questions']}**", ""]
@@ -201,17 +227,17 @@ def to_markdown(report: Report) -> str:
         for a in report.artifacts:
             out.append(f"- `{_md_escape(a.path)}` ({a.kind})")
             for k, v in a.facts.items():
-                out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v))}`")
+                out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v, lang))}`")
             out += [f"  - **{_md_escape(note)}**" for note in a.notes]
         out.append("")
     if report.probes:
         out += [f"**{t['probes']}**", ""]
         for p in report.probes:
             out.append(
-                f"- `{p.name}` {_md_escape(p.target)}: **{p.status}** — {_md_escape(p.message)}"
+                f"- `{p.name}` {_md_escape(p.target)}{c} **{p.status}** — {_md_escape(p.message)}"
             )
             for k, v in p.facts.items():
-                out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v))}`")
+                out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v, lang))}`")
             out += [f"  - {_md_escape(note)}" for note in p.notes]
         out.append("")
     return "\n".join(out)

@@ -10,9 +10,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Checkbox, Collapsible, Label, Static
 
+from ..i18n import percent
 from ..report.model import RuleTrace
 from ..report.render import fix_steps, safe
-from .i18n import N_, _
+from .i18n import N_, _, current_language
 from .views import bar, cause_title
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class ResultsPanel(VerticalScroll):
             yield Static(_("No cause concluded yet: answer more questions, or add files."))
         for cause in report.causes:
             pct = round(cause.confidence * 100)
-            title = f"{cause.title} — {bar(cause.confidence)} {pct}%"
+            title = f"{cause.title} — {bar(cause.confidence)} {percent(pct, current_language())}"
             with Collapsible(title=title, collapsed=False, id=f"result-{cause.id}"):
                 yield Static(Content(cause.summary), classes="summary")
                 with Collapsible(title=_("Why?"), id=f"why-{cause.id}"):
@@ -110,7 +111,10 @@ class ResultsPanel(VerticalScroll):
         for still in report.open:
             pct = round(max(still.confidence, 0) * 100)
             with Collapsible(
-                title=f"{still.title} — " + _("still possible") + f" {pct}%", id=f"open-{still.id}"
+                title=f"{still.title} — "
+                + _("still possible")
+                + f" {percent(pct, current_language())}",
+                id=f"open-{still.id}",
             ):
                 yield Static(Content(traces(still.explanation) or _("Nothing for or against yet.")))
         for ruled in report.ruled_out:

@@ -9,7 +9,8 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Static
 
-from .i18n import _
+from ..i18n import percent as as_percent
+from .i18n import _, current_language
 from .views import bar, cause_title
 
 if TYPE_CHECKING:
@@ -26,7 +27,8 @@ class CausesPanel(VerticalScroll):
             for cause in causes:
                 percent = round(max(cause.confidence, 0) * 100)
                 mark = "✔" if concluded else " "
-                text = f"{mark} {bar(cause.confidence)} {percent:3d}%\n  {cause.title}"
+                shown = as_percent(f"{percent:3d}", current_language())
+                text = f"{mark} {bar(cause.confidence)} {shown}\n  {cause.title}"
                 rows.append((cause.id, text, "cause concluded" if concluded else "cause"))
         ruled = [(r.id, f"✗ {cause_title(session, r.id)}") for r in report.ruled_out]
         return rows, ruled
