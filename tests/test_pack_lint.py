@@ -268,7 +268,8 @@ def add_rule(folder: Path, rule: str) -> None:
 
 def add_questions(folder: Path, *ids: str, role: str = "risk-factor") -> None:
     new = "".join(
-        f"  - id: {q}\n    kind: yesno\n    role: {role}\n    text: {{en: '{q}?', fr: '{q} ?'}}\n"
+        f"  - id: {q}\n    kind: yesno\n    role: {role}\n"
+        f"    text: {{en: '{q}?', fr: '{q}\u202f?'}}\n"
         for q in ids
     )
     edit(folder, "\nfacts:\n", "\n" + new + "\nfacts:\n")
@@ -475,13 +476,13 @@ def test_french_typography_is_kb106_with_its_line(pack_copy: Path, articles_copy
     assert findings(pack_copy, "KB106") == []
     line = edit(
         pack_copy,
-        "      fr: EnumProt a réussi sur le serveur.\n",
-        "      fr: 'EnumProt a réussi: à 80% sur le «serveur» ?'\n",
+        "      fr: Le profil Outlook a PR_DISABLE_WINSOCK à 0.\n",
+        "      fr: 'Le profil Outlook a réussi: à 80% sur le «serveur» ?'\n",
     )
     found = findings(pack_copy, "KB106")
     where = f"{pack_copy / 'pack.yaml'}:{line}: KB106 rules["
     assert len(found) == 5 and all(f.startswith(where) for f in found), found
-    assert "no space before ':' (want U+00A0) in 'rot␣a␣réussi:␣à␣80%␣sur␣'" in found[0]
+    assert "no space before ':' (want U+00A0) in 'ook␣a␣réussi:␣à␣80%␣sur␣'" in found[0]
     assert "no space before '%'" in found[1]
     assert "no space after '«'" in found[2] and "no space before '»'" in found[3]
     assert "plain space before '?' (want U+202F or U+00A0)" in found[4]

@@ -9,7 +9,11 @@ import pytest
 from kbassist.api import Diagnoser
 from kbassist.report.render import to_markdown, to_text
 
-SMTP = {"symptom": "mail-stuck-in-queue", "iis-reinstalled-after-exchange": "yes"}
+SMTP = {
+    "symptom": "mail-stuck-in-queue",
+    "iis-reinstalled-after-exchange": "yes",
+    "ehlo-shows-exchange-verbs": "no",  # the test that decides KB 279616
+}
 
 
 @pytest.fixture(scope="module")

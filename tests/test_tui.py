@@ -499,7 +499,7 @@ async def test_the_results_show_a_steps_note_under_it():
     app = KbassistApp()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await answer(pilot, app, "new-mail-delayed")
+        await reach(pilot, app, NOTIFICATION, "cisco-vpn-version")
         await answer(pilot, app, "3.6.3")
         await pilot.press("f4")
         await settle(pilot, app)

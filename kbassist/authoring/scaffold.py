@@ -73,7 +73,7 @@ rules:
       source: $name#symptoms
       others:
         en: A disk or network fault survives a restart too; rules against rule it out.
-        fr: Une panne de disque ou de réseau survit aussi ; des règles contre l'écartent.
+        fr: Une panne de disque ou de réseau survit aussi\u202f; des règles contre l'écartent.
       certainty:
         en: Strong but not proof, since other faults survive a restart too.
         fr: Forte sans être une preuve, car d'autres pannes survivent aussi au redémarrage.
@@ -89,7 +89,7 @@ rules:
       source: $name#symptoms
       others:
         en: Logging may be off, which leaves no errors either; so it only argues against.
-        fr: Une journalisation coupée ne laisse pas d'erreur non plus ; elle ne fait que contredire.
+        fr: Une journalisation coupée ne laisse pas d'erreur\u202f; elle ne fait que contredire.
       certainty:
         en: Moderate, as a silent log can also mean logging is off.
         fr: Modérée, car un journal muet peut aussi signifier une journalisation désactivée.
