@@ -87,7 +87,7 @@ def test_invalid_pack_is_exit_3(pack_copy: Path):
             [
                 "  - source: `demo#symptoms` (Symptômes)",
                 "  - autres causes de ces indices: Une panne de disque ou de réseau survit "
-                "aussi ; des règles contre l'écartent.",
+                "aussi\u202f; des règles contre l'écartent.",
             ],
         ),
     ],
