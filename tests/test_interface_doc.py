@@ -294,6 +294,7 @@ def sample_report() -> dict[str, Any]:
         "udp-packets-seen-at-client=yes",  # rules out udp-notifications-blocked
         "firewall-between-server-and-client=yes",
         "client-rebooted-without-logoff=yes",  # push-after-unclean-logoff stays open, with a rule
+        "event-9671-logged=no",  # contradicted by event-9671.txt: a conflict
     ]
     args = ["diagnose", *(str(SAMPLES / f) for f in files)]
     args += [arg for answer in answers for arg in ("--answer", answer)]

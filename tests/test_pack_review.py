@@ -86,3 +86,30 @@ def test_a_contradicting_symptom_never_outweighs_an_orphan_transport():
         "winsock-orphan-transport.reg",
     )
     assert export >= 0.9 and 0.5 <= queue < export
+
+
+@pytest.mark.parametrize(
+    ("answers", "files", "conflict"),
+    [
+        ({"event-9671-logged": "no"}, ("event-9671.txt",), "event.msexchangeis-9671.count"),
+        ({"ehlo-shows-exchange-verbs": "yes"}, ("ehlo-windows2000-smtp.txt",), "smtp.x-link2state"),
+        ({"ehlo-shows-exchange-verbs": "no"}, ("ehlo-exchange2000.txt",), "smtp.x-link2state"),
+        ({"event-9671-logged": "yes"}, ("event-9671.txt",), None),
+        ({"ehlo-shows-exchange-verbs": "no"}, ("ehlo-windows2000-smtp.txt",), None),
+    ],
+)
+def test_an_answer_the_evidence_contradicts_is_shown_as_a_conflict(answers, files, conflict):
+    report = DIAGNOSER.diagnose(_with_files(DIAGNOSER.case(answers=answers), *files), lang="fr")
+    found = [(c.question, c.fact) for c in report.conflicts]
+    if conflict is None:
+        assert found == []
+        return
+    (question,) = answers
+    assert found == [(question, conflict)]
+    (shown,) = report.conflicts
+    assert shown.source.startswith(str(SAMPLES / files[0]) + ":")
+    assert "vérifiez laquelle est juste" in shown.text
+    from kbassist.report.render import to_markdown, to_text
+
+    assert shown.text in to_text(report)
+    assert "Réponses que les preuves contredisent" in to_markdown(report)

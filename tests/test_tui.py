@@ -514,3 +514,18 @@ async def test_the_results_show_a_steps_note_under_it():
         ids = [w.id or next(iter(w.query(".step")), w).id for w in rows]
         at = ids.index("step-note-cisco-vpn-disables-winsock-5-1")
         assert ids[at - 1] == "step-cisco-vpn-disables-winsock-5"
+
+
+@pilot_test
+async def test_an_answer_the_files_contradict_is_shown_first_on_the_results():
+    app = KbassistApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.session.answer("event-9671-logged", "no")
+        await add_files(pilot, app, ["event-9671.txt"])
+        await pilot.press("f4")
+        await settle(pilot, app)
+        (shown,) = app.query("#results-panel .conflict")
+        text = str(shown.render())
+        assert text.startswith("⚠ event-9671-logged was answered no, but ")
+        assert "event.msexchangeis-9671.count = 1" in text

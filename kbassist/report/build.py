@@ -11,6 +11,7 @@ from ..engine.reasoner import Contribution, Outcome
 from ..engine.reference import evaluate
 from ..i18n import decimal, value_word
 from ..pack.loader import Pack
+from .conflicts import find_conflicts
 from .model import (
     ArtifactReport,
     CauseReport,
@@ -331,4 +332,5 @@ def build_report(
         ],
         probes=[ProbeReport(**result.to_dict(lang)) for result in case.probes],
         answers=dict(case.answers),
+        conflicts=find_conflicts(pack, case, lang),
     )

@@ -123,6 +123,18 @@ class ProbeReport:
 
 
 @dataclass(slots=True, kw_only=True)
+class Conflict:
+    """An answer that a file or a probe contradicts (report/conflicts.py)."""
+
+    question: str
+    answer: str
+    fact: str
+    value: Any
+    source: str  # file:line or probe:NAME
+    text: str  # in the report's language
+
+
+@dataclass(slots=True, kw_only=True)
 class Report:
     schema_version: int = SCHEMA_VERSION
     language: str
@@ -134,6 +146,7 @@ class Report:
     artifacts: list[ArtifactReport]
     probes: list[ProbeReport] = field(default_factory=list)
     answers: dict[str, str | None]
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def to_json(self, indent: int | None = 2) -> str:
         """The JSON report; ``indent=None`` for one line (batch output)."""

@@ -23,6 +23,7 @@ LABELS = {
         "open": "Still possible",
         "ruled_out": "Ruled out",
         "questions": "Questions that could change the result",
+        "conflicts": "Answers the evidence contradicts",
         "artifacts": "Artifacts read",
         "probes": "Live checks",
         "title": "kbassist diagnosis",
@@ -44,6 +45,7 @@ LABELS = {
         "open": "Encore possibles",
         "ruled_out": "Écartées",
         "questions": "Questions qui pourraient changer le résultat",
+        "conflicts": "Réponses que les preuves contredisent",
         "artifacts": "Fichiers lus",
         "probes": "Vérifications en direct",
         "title": "Diagnostic kbassist",
@@ -122,6 +124,9 @@ def to_text(report: Report) -> str:
             f"  - {safe(o.title)} [{o.id}] {_pct(max(o.confidence, 0.0), lang)}"
             for o in report.open
         ]
+    if report.conflicts:
+        out += ["", f"{t['conflicts']}{c}"]
+        out += [f"  ! {safe(x.text)}" for x in report.conflicts]
     if report.ruled_out:
         out += ["", f"{t['ruled_out']}{c}"]
         out += [f"  - {r.id}{c} {safe(r.reason)}" for r in report.ruled_out]
@@ -213,6 +218,10 @@ def to_markdown(report: Report) -> str:
     if report.open:
         out += [f"**{t['open']}**", ""]
         out += [f"- {_md_escape(c.title)} (`{c.id}`)" for c in report.open]
+        out.append("")
+    if report.conflicts:
+        out += [f"**{t['conflicts']}**", ""]
+        out += [f"- {_md_escape(x.text)}" for x in report.conflicts]
         out.append("")
     if report.ruled_out:
         out += [f"**{t['ruled_out']}**", ""]

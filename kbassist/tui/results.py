@@ -50,6 +50,8 @@ class ResultsPanel(VerticalScroll):
         kb = cast("KbassistApp", self.app)
         session = kb.session
         report = session.report()
+        for conflict in report.conflicts:  # first: the agent checks these with the caller
+            yield Static(Content("⚠ " + safe(conflict.text)), classes="conflict")
         if not report.causes:
             yield Static(_("No cause concluded yet: answer more questions, or add files."))
         for cause in report.causes:
