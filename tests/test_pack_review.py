@@ -113,3 +113,27 @@ def test_an_answer_the_evidence_contradicts_is_shown_as_a_conflict(answers, file
 
     assert shown.text in to_text(report)
     assert "Réponses que les preuves contredisent" in to_markdown(report)
+
+
+# What each cause's verification must repeat: the test that found the cause.
+REPEATS = {
+    "winsock-transport-mismatch": ("SUCCEEDED!", "SUCCEEDED!"),
+    "udp-notifications-blocked": ("UDP datagram", "datagramme UDP"),
+    "cisco-vpn-disables-winsock": ("00036618", "00036618"),
+    "notification-registration-limit": ("9671", "9671"),
+    "push-after-unclean-logoff": ("ICMP", "ICMP"),
+    "windows-smtp-dll-in-use": ("X-LINK2STATE", "X-LINK2STATE"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_each_verification_repeats_the_test_that_found_the_cause(lang):
+    pack = DIAGNOSER.pack
+    assert set(REPEATS) == set(pack.causes)
+    sections = {}
+    for cause_id, cause in pack.causes.items():
+        article = pack.articles.get(cause.verify.article, lang)
+        text = article.sections[cause.verify.section].markdown
+        assert REPEATS[cause_id][lang == "fr"] in text, (cause_id, lang)
+        sections[cause_id] = (cause.verify.article, cause.verify.section)
+    assert len(set(sections.values())) == len(sections)  # each cause its own verification
