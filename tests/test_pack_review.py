@@ -137,3 +137,34 @@ def test_each_verification_repeats_the_test_that_found_the_cause(lang):
         assert REPEATS[cause_id][lang == "fr"] in text, (cause_id, lang)
         sections[cause_id] = (cause.verify.article, cause.verify.section)
     assert len(set(sections.values())) == len(sections)  # each cause its own verification
+
+
+# One concluding case per cause: answers and files.
+CONCLUDING: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
+    "winsock-transport-mismatch": ({}, ("winsock-orphan-transport.reg",)),
+    "udp-notifications-blocked": (
+        {"firewall-between-server-and-client": "yes", "udp-packets-seen-at-client": "no"},
+        ("enumprot-ok.txt",),
+    ),
+    "cisco-vpn-disables-winsock": ({}, ("outlook-profile-cisco.reg",)),
+    "notification-registration-limit": ({}, ("event-9671.txt",)),
+    "push-after-unclean-logoff": (
+        {"symptom": "icmp-port-unreachable", "client-rebooted-without-logoff": "yes"},
+        (),
+    ),
+    "windows-smtp-dll-in-use": ({}, ("ehlo-windows2000-smtp.txt",)),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("cause_id", sorted(CONCLUDING))
+def test_each_concluded_cause_says_what_next_and_what_to_send(cause_id, lang):
+    answers, files = CONCLUDING[cause_id]
+    report = DIAGNOSER.diagnose(_with_files(DIAGNOSER.case(answers=answers), *files), lang=lang)
+    (cause,) = [c for c in report.causes if c.id == cause_id]
+    assert cause.if_not_fixed and cause.escalate
+    assert "kbassist" in cause.escalate  # the report travels with the files
+    from kbassist.report.render import to_text
+
+    text = to_text(report)
+    assert cause.if_not_fixed.splitlines()[0] in text and cause.escalate.splitlines()[0] in text
