@@ -104,6 +104,12 @@ async def reach(pilot, app: KbassistApp, script: dict[str, str], target: str) ->
 NOTIFICATION = {"symptom": "new-mail-delayed", "mail-shows-after-folder-switch": "yes"}
 
 
+async def old_cisco_client(pilot, app: KbassistApp) -> None:
+    """The notification symptom, then a Cisco VPN client before 4.0: the Cisco cause."""
+    await reach(pilot, app, NOTIFICATION, "cisco-vpn-version")
+    await answer(pilot, app, "3.6.3")
+
+
 async def probe_form(pilot, app: KbassistApp, kind: str) -> None:
     """The Probes tab, with the form set to one kind of probe."""
     await pilot.press("f3")
@@ -340,8 +346,7 @@ async def test_going_back_changes_an_answer_and_everything_downstream():
     app = KbassistApp()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await reach(pilot, app, NOTIFICATION, "cisco-vpn-version")
-        await answer(pilot, app, "3.6.3")
+        await old_cisco_client(pilot, app)
         assert "cisco-vpn-disables-winsock" in concluded(app)
         await pilot.press("f5")  # back: change the last answer
         await settle(pilot, app)
@@ -376,8 +381,7 @@ async def test_switching_language_mid_session_keeps_the_work():
         assert app.session.lang == "fr" and app.session.answers == {"symptom": "new-mail-delayed"}
         text = str(app.query_one("#question-text", Static).render())
         assert text == pack.questions["mail-shows-after-folder-switch"].text.fr
-        await reach(pilot, app, NOTIFICATION, "cisco-vpn-version")
-        await answer(pilot, app, "3.6.3")
+        await old_cisco_client(pilot, app)
         title = pack.causes["cisco-vpn-disables-winsock"].title.fr
         assert title in str(app.query_one("#cause-cisco-vpn-disables-winsock", Static).render())
         await pilot.press("f6")
@@ -392,8 +396,7 @@ async def test_save_resume_and_export(tmp_path: Path):
     app = KbassistApp()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await reach(pilot, app, NOTIFICATION, "cisco-vpn-version")
-        await answer(pilot, app, "3.6.3")
+        await old_cisco_client(pilot, app)
         answers = dict(app.session.answers)
         assert answers["cisco-vpn-version"] == "3.6.3"
         for key, path in [("ctrl+s", saved), ("f8", note)]:
@@ -422,8 +425,7 @@ async def test_the_article_opens_from_the_results_by_button_and_by_key():
     article = app.session.diagnoser.pack.articles.get("kb319572", "en").markdown
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await reach(pilot, app, NOTIFICATION, "cisco-vpn-version")
-        await answer(pilot, app, "3.6.3")
+        await old_cisco_client(pilot, app)
         await pilot.press("f4")
         await settle(pilot, app)
         app.query_one("#result-cisco-vpn-disables-winsock Button.article", Button).press()
@@ -499,8 +501,7 @@ async def test_the_results_show_a_steps_note_under_it():
     app = KbassistApp()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        await reach(pilot, app, NOTIFICATION, "cisco-vpn-version")
-        await answer(pilot, app, "3.6.3")
+        await old_cisco_client(pilot, app)
         await pilot.press("f4")
         await settle(pilot, app)
         cause = app.session.report().causes[0]
