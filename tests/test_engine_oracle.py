@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 
 from kbassist.case import Case, Observation, merge_observations, parse_answer, with_answer
-from kbassist.engine.compiler import CompiledPack, Lit, Slot, compile_rules
+from kbassist.engine.compiler import CompiledPack, Lit, Ref, Slot, compile_rules
 from kbassist.engine.durable_backend import (
     FIELD_LIMIT,
     GROUP_LIMIT,
@@ -45,7 +45,7 @@ from kbassist.engine.reference import ReferenceBackend, evaluate, holds
 from kbassist.knowledge.articles import ArticleLibrary
 from kbassist.pack.checks import ALLOWED, check_conditions
 from kbassist.pack.loader import _pack, _slots, load_pack
-from kbassist.pack.model import PackModel
+from kbassist.pack.model import COMPARING, PackModel
 from kbassist.report.build import build_report
 from kbassist.values import (
     CONTAINS_FORBIDDEN,
@@ -175,6 +175,9 @@ def inputs_for(draw, compiled: CompiledPack, base: dict[str, Any]) -> dict[str, 
     rule = draw(st.sampled_from(compiled.rules))
     for lit in draw(st.sampled_from(rule.disjuncts)):
         slot = compiled.slots[lit.slot]
+        if isinstance(lit.value, Ref):  # give both sides, equal or just apart, or drop one
+            inputs.update(draw(pair_inputs(lit, base)))
+            continue
         if lit.negated:
             mode = draw(st.sampled_from(["absent", "absent", "any", "boundary"]))
         else:
@@ -190,6 +193,20 @@ def inputs_for(draw, compiled: CompiledPack, base: dict[str, Any]) -> dict[str, 
             strategy = base[lit.slot]
         inputs[lit.slot] = draw(strategy)
     return inputs
+
+
+@st.composite
+def pair_inputs(draw, lit: Lit, base: dict[str, Any]) -> dict[str, Any]:
+    """Values for both slots of a fact-to-fact comparison: mostly close to each other."""
+    other = draw(base[lit.value.slot])
+    if isinstance(other, tuple):
+        near = st.sampled_from([other, *version_neighbours(other)])
+    else:
+        near = st.sampled_from([other, max(INT_MIN, other - 1), min(INT_MAX, other + 1)])
+    out = {lit.value.slot: other, lit.slot: draw(st.one_of(near, near, base[lit.slot]))}
+    if draw(st.integers(0, 5)) == 0:
+        del out[draw(st.sampled_from(sorted(out)))]
+    return out
 
 
 def assert_same_firing(durable: DurableBackend, rules: list, inputs: dict[str, Any]) -> dict:
@@ -243,11 +260,18 @@ def test_every_bundled_disjunct_fires_in_both_backends(durable):
         for rule in level:
             for index, disjunct in enumerate(rule.disjuncts):
                 inputs: dict[str, Any] = {}
+                pairs = [lit for lit in disjunct if isinstance(lit.value, Ref)]
                 for lit in disjunct:
-                    if lit.negated:
+                    if lit.negated or lit in pairs:
                         continue
                     slot = PACK.compiled.slots[lit.slot]
                     inputs[lit.slot] = edge(lit, slot, sample[slot.type])
+                for lit in pairs:  # the other fact as given, or a sample; this one beside it
+                    if lit.negated:
+                        continue
+                    slot = PACK.compiled.slots[lit.slot]
+                    other = inputs.setdefault(lit.value.slot, sample[slot.type])
+                    inputs[lit.slot] = edge(Lit(lit.slot, lit.op, other), slot, other)
                 assert all(holds(lit, inputs) for lit in disjunct), (rule.id, inputs)
                 fired = assert_same_firing(durable, level, inputs)
                 assert index in fired.get(rule.index, []), (rule.id, index, inputs)
@@ -539,6 +563,14 @@ QUESTIONS = [
     {"id": "ver", "kind": "version", "special": SPECIAL},
 ]
 FACTS = [{"name": f"f.{kind}", "type": kind} for kind in ("bool", "int", "str", "version", "list")]
+# A second fact of each comparable type, for facts compared with facts.
+FACTS += [{"name": f"f.{kind}-b", "type": kind} for kind in ("int", "version")]
+PAIRED = {
+    "f.int": "f.int-b",
+    "f.int-b": "f.int",
+    "f.version": "f.version-b",
+    "f.version-b": "f.version",
+}
 FINDINGS = ["g1", "g2", "g3"]
 CAUSES = ["c1", "c2"]
 SUBJECTS = [("answer", q["id"], q["kind"]) for q in QUESTIONS]
@@ -623,6 +655,8 @@ def leaves(draw, subjects: list[tuple[str, str, str]], findings: list[str]):
         return leaf
     subject, name, kind = draw(st.sampled_from(subjects))
     op = draw(st.sampled_from(sorted(ALLOWED[kind])))
+    if name in PAIRED and op in COMPARING and draw(st.integers(0, 2)) == 0:
+        return {subject: name, op: {"fact": PAIRED[name]}}
     return {subject: name, op: draw(literal_values(subject, kind, op))}
 
 
@@ -722,6 +756,75 @@ def test_every_operator_on_every_kind_of_input(subject, name, kind, op, negated,
     assert_same_firing(durable, compiled.rules, {})
     for value in draw.draw(st.lists(values, min_size=6, max_size=6)):
         assert_same_firing(durable, compiled.rules, {lit.slot: value})
+
+
+PAIR_CASES = [
+    pytest.param(name, op, negated, id=f"{name}-{'not-' * negated}{op}-fact")
+    for name in ("f.int", "f.version")
+    for op in COMPARING
+    for negated in (False, True)
+]
+
+
+@pytest.mark.parametrize(("name", "op", "negated"), PAIR_CASES)
+@settings(max_examples=40, deadline=None)
+@given(draw=st.data())
+def test_a_fact_compared_with_another_fact(name, op, negated, draw):
+    """Both sides given, one or none: the durable translation agrees with the reference."""
+    leaf = {"fact": name, op: {"fact": PAIRED[name]}}
+    rule = {
+        "id": "r",
+        "against": "c1",
+        "certainty": 0.5,
+        "when": {"not": leaf} if negated else leaf,
+    }
+    compiled, problems = compile_pack(pack_data([rule]))
+    assert problems == []
+    ((lit,),) = compiled.rules[0].disjuncts
+    assert lit.slots == (f"fact:{name}", f"fact:{PAIRED[name]}")
+    durable = DurableBackend(compiled.slots, compiled.rules)
+    base = _random_base(compiled)
+    for inputs in draw.draw(
+        st.lists(pair_inputs(Lit(lit.slot, lit.op, lit.value), base), min_size=8, max_size=8)
+    ):
+        assert_same_firing(durable, compiled.rules, inputs)
+    assert_same_firing(durable, compiled.rules, {})
+
+
+def test_fact_comparisons_hold_only_when_both_facts_are_known():
+    compiled = _one_rule_pack({"fact": "f.int", "gt": {"fact": "f.int-b"}}, facts=[*FACTS])
+    durable = DurableBackend(compiled.slots, compiled.rules)
+    a, b = "fact:f.int", "fact:f.int-b"
+    for inputs, fires in [
+        ({a: 64, b: 8}, True),
+        ({a: 8, b: 8}, False),
+        ({a: 4, b: 8}, False),
+        ({a: 64}, False),  # durable alone would say yes to some operators here
+        ({b: 8}, False),
+        ({a: INT_MAX, b: INT_MIN}, True),
+    ]:
+        assert bool(REFERENCE.fire(compiled.rules, inputs)) is fires, inputs
+        assert bool(durable.fire(compiled.rules, inputs)) is fires, inputs
+    versions = _one_rule_pack(
+        {
+            "all": [
+                {"fact": "f.bool", "present": True},
+                {"not": {"fact": "f.version", "ge": {"fact": "f.version-b"}}},
+            ]
+        },
+        facts=[*FACTS],
+    )
+    durable = DurableBackend(versions.slots, versions.rules)
+    v, w, given = "fact:f.version", "fact:f.version-b", {"fact:f.bool": True}
+    for known, fires in [
+        ({v: (5, 0, 2195, 1), w: (5, 0, 2195, 2)}, True),
+        ({v: (6, 0, 0, 0), w: (5, 9, 9, 9)}, False),
+        ({v: (5, 0, 0, 0), w: (5, 0, 0, 0)}, False),
+        ({v: (5, 0, 0, 0)}, True),  # not given: the comparison does not hold, its negation does
+    ]:
+        inputs = {**given, **known}
+        assert bool(REFERENCE.fire(versions.rules, inputs)) is fires, inputs
+        assert bool(durable.fire(versions.rules, inputs)) is fires, inputs
 
 
 def _one_rule_pack(when: dict[str, Any], questions=(), facts=()) -> CompiledPack:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kbassist.authoring.lint import LintFinding, contradiction, lint
 from kbassist.authoring.source import open_pack
 from kbassist.cli import main
-from kbassist.engine.compiler import Lit
+from kbassist.engine.compiler import Lit, Ref
 from kbassist.errors import PackError
 
 from .test_pack_validation import edit, scaffold
@@ -168,6 +168,12 @@ def test_rule_that_cannot_fire_is_kb302(pack_copy: Path):
         ([Lit("a", "gt", 5), Lit("a", "gt", 3, negated=True)], True),
         ([Lit("a", "lt", 4), Lit("a", "lt", 3, negated=True)], False),
         ([Lit("a", "eq", "none"), Lit("a", "ge", (4, 0), negated=True)], False),
+        # A comparison with another fact needs both given, and says nothing of either value.
+        ([Lit("a", "gt", Ref("b")), Lit("b", "present", True, negated=True)], True),
+        ([Lit("a", "gt", Ref("b")), Lit("a", "gt", Ref("b"), negated=True)], True),
+        ([Lit("a", "gt", Ref("b")), Lit("a", "lt", 3)], False),
+        ([Lit("a", "gt", Ref("b")), Lit("b", "eq", 3), Lit("a", "eq", 1)], False),
+        ([Lit("a", "gt", Ref("b"), negated=True), Lit("b", "present", True, negated=True)], False),
     ],
 )
 def test_contradictions(lits: list[Lit], contradictory: bool):

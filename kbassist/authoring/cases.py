@@ -236,10 +236,14 @@ def _tree_lines(tree: Any, outcome: Outcome, indent: str) -> list[str]:
 def _verdict(lit: Any, inputs: dict[str, Any]) -> str:
     text = literal(lit)
     held = holds(lit, inputs)
-    if lit.slot not in inputs:
-        kind = lit.slot.split(":", 1)[0]
+    lacking = [slot for slot in lit.slots if slot not in inputs]
+    if lacking:
+        kind = lacking[0].split(":", 1)[0]
         why = "not concluded" if kind == "finding" else f"no {kind} given"
+        if len(lit.slots) > 1:
+            why = f"no {lacking[0]} given"
         return f"{text}: {'held' if held else 'lacked its input'} ({why})"
     if held:
         return f"{text}: held"
-    return f"{text}: failed (value seen: {show_value(inputs[lit.slot])})"
+    seen = ", ".join(show_value(inputs[slot]) for slot in lit.slots)
+    return f"{text}: failed (value{'s' if len(lit.slots) > 1 else ''} seen: {seen})"

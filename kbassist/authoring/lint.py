@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.certainty import combine
-from ..engine.compiler import CompiledRule, Lit
+from ..engine.compiler import CompiledRule, Lit, Ref
 from ..knowledge.articles import ArticleError
 from ..pack.model import LANGUAGES, Cause, Finding, LocalText
 from . import typography
@@ -171,10 +171,17 @@ def french_articles(source: PackSource) -> list[Path]:
 
 def _read_slots(source: PackSource) -> set[str]:
     """The slots rules read, and those a cause's ``fix_when`` reads to choose its procedure."""
-    read = {lit.slot for rule in source.pack.compiled.rules for d in rule.disjuncts for lit in d}
+    read = {
+        slot
+        for rule in source.pack.compiled.rules
+        for d in rule.disjuncts
+        for lit in d
+        for slot in lit.slots
+    }
     for cause in source.pack.model.causes:
         for choice in cause.fix_when:
-            read.update(lit.slot for lit in _tree_lits(source.pack.compiled_condition(choice.when)))
+            tree = source.pack.compiled_condition(choice.when)
+            read.update(slot for lit in _tree_lits(tree) for slot in lit.slots)
     return read
 
 
@@ -203,10 +210,11 @@ def _usage(source: PackSource) -> Iterator[LintFinding]:
             )
     covered = {name for q in model.questions for name in q.covered_by}
     asked = {
-        lit.slot
+        slot
         for q in model.questions
         if q.ask_when is not None
         for lit in _tree_lits(source.pack.compiled_condition(q.ask_when))
+        for slot in lit.slots
     }
     for i, f in enumerate(model.facts):
         key = f"fact:{f.name}"
@@ -232,6 +240,9 @@ def contradiction(disjunct: tuple[Lit, ...]) -> str | None:
     by_slot: dict[str, list[Lit]] = {}
     for lit in disjunct:
         by_slot.setdefault(lit.slot, []).append(lit)
+        if isinstance(lit.value, Ref) and not lit.negated:  # the other fact is given too
+            other = lit.value.slot
+            by_slot.setdefault(other, []).append(Lit(other, "present", True))
     for slot, lits in by_slot.items():
         why = _slot_contradiction(lits)
         if why:
@@ -249,6 +260,9 @@ def _slot_contradiction(lits: list[Lit]) -> str | None:
         return "must be both missing and given"
     if any(lit.flipped() in lits for lit in positive):
         return "is both tested and negated"
+    # Beyond that, a comparison with another fact says nothing about this one's value.
+    lits = [lit for lit in lits if not isinstance(lit.value, Ref)]
+    positive = [lit for lit in positive if not isinstance(lit.value, Ref)]
     allowed: set[Any] | None = None
     for lit in positive:
         if lit.op in ("eq", "in"):
@@ -388,7 +402,8 @@ def _weak_cases(rule: CompiledRule, weak: set[str]) -> list[tuple[Lit, ...]]:
     return [
         d
         for d in rule.disjuncts
-        if contradiction(d) is None and all(lit.slot in weak for lit in d if not lit.negated)
+        if contradiction(d) is None
+        and all(s in weak for lit in d if not lit.negated for s in lit.slots)
     ]
 
 

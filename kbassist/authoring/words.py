@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..engine.compiler import Lit, Tree
+from ..engine.compiler import Lit, Ref, Tree
 
 _OPS = {"eq": "is", "in": "is one of", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _NEGATED = {"eq": "is not", "in": "is not one of", "lt": ">=", "le": ">", "gt": "<=", "ge": "<"}
@@ -42,6 +42,8 @@ def literal(lit: Lit) -> str:
     if lit.op == "contains":
         return f"{who} {'does not contain' if lit.negated else 'contains'} {lit.value!r}"
     ops = _NEGATED if lit.negated else _OPS
+    if isinstance(lit.value, Ref):
+        return f"{who} {ops[lit.op]} {subject(lit.value.slot)}"
     return f"{who} {ops[lit.op]} {show_value(lit.value)}"
 
 
@@ -60,6 +62,6 @@ def condition(tree: Tree, top: bool = True) -> str:
 def inputs(tree: Tree) -> list[str]:
     """The inputs a condition reads, in order of first use (``answer:x``, ``fact:y``)."""
     if tree[0] == "lit":
-        return [tree[1].slot]
+        return list(tree[1].slots)
     children = [tree[1]] if tree[0] == "not" else tree[1]
     return list(dict.fromkeys(slot for child in children for slot in inputs(child)))

@@ -20,7 +20,7 @@ from itertools import product
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Problem
-from ..pack.model import AllOf, AnyOf, Leaf, NotOf
+from ..pack.model import AllOf, AnyOf, FactRef, Leaf, NotOf
 from ..values import parse_version
 
 if TYPE_CHECKING:
@@ -47,8 +47,18 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A literal's value that is another slot's value (a fact compared with a fact)."""
+
+    slot: str
+
+
+@dataclass(frozen=True)
 class Lit:
-    """A test of one slot. ``negated`` flips it; a missing slot fails every un-negated test."""
+    """A test of one slot. ``negated`` flips it; a missing slot fails every un-negated test.
+
+    With a :class:`Ref` value the test reads two slots, and fails unless both are known.
+    """
 
     slot: str
     op: str  # present, eq, in, lt, le, gt, ge, contains
@@ -57,6 +67,13 @@ class Lit:
 
     def flipped(self) -> Lit:
         return Lit(self.slot, self.op, self.value, not self.negated)
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """Every slot the test reads."""
+        if isinstance(self.value, Ref):
+            return (self.slot, self.value.slot)
+        return (self.slot,)
 
 
 Tree = tuple  # ("all", [..]) | ("any", [..]) | ("not", tree) | ("lit", Lit)
@@ -138,6 +155,8 @@ class Compiler:
         op = "eq" if cond.op == "is" else cond.op
         if op == "present":
             lit = Lit(key, "present", True, negated=cond.value is False)
+        elif isinstance(cond.value, FactRef):
+            lit = Lit(key, op, Ref(f"fact:{cond.value.fact}"))
         else:
             lit = Lit(key, op, normalise_literal(slot, op, cond.value))
         return ("lit", lit)

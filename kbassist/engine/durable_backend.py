@@ -55,7 +55,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..values import contains_regex, version_key
-from .compiler import CompiledRule, Lit, Slot
+from .compiler import CompiledRule, Lit, Ref, Slot
 
 GROUP_LIMIT = 15  # nested $and/$or groups in one durable rule, the top level included
 FIELD_LIMIT = 250  # fields of one case fact; durable allows 255, sid, id and kb take three
@@ -113,6 +113,8 @@ class _Fields:
         missing: Test = {"$nex": {field: 1}}
         if lit.op == "present":
             return [missing if lit.negated else exists]
+        if isinstance(lit.value, Ref):
+            return self._compare(lit, kind)
         if kind == "version" and lit.op in _DURABLE_OP:
             if not isinstance(lit.value, tuple):  # a word has no order: only its negation holds
                 return [] if lit.negated else [{"$ex": {field: 1}}, {"$nex": {field: 1}}]
@@ -145,6 +147,27 @@ class _Fields:
         test = {_DURABLE_OP[op]: {field: lit.value}}
         return [{"$or": [missing, test]}] if lit.negated else [exists, test]
 
+    def _compare(self, lit: Lit, kind: str) -> list[Test]:
+        """A slot compared with another slot's value (``{"$m": field}``, same fact).
+
+        durable's answer when the other field is missing is erratic (``$lte``
+        holds, ``$lt`` does not): both are tested for presence explicitly.
+        """
+        assert isinstance(lit.value, Ref)
+        left, right = self.base[lit.slot], self.base[lit.value.slot]
+        op = _NEGATION[lit.op] if lit.negated else lit.op
+        if kind == "version":
+            alts = _version_pair(left, right, op)
+            left, right = f"{left}_hi", f"{right}_hi"  # a special word has no parts
+        elif op == "eq":
+            alts = [{left: {"$m": right}}]
+        else:
+            alts = [{_PAIR_OP[op]: {left: {"$m": right}}}]
+        test = alts[0] if len(alts) == 1 else {"$or": alts}
+        if lit.negated:
+            return [{"$or": [{"$nex": {left: 1}}, {"$nex": {right: 1}}, test]}]
+        return [{"$ex": {left: 1}}, {"$ex": {right: 1}}, test]
+
     def _equals(self, slot: str, value: Any) -> list[Test]:
         field = self.base[slot]
         if isinstance(value, tuple):
@@ -168,6 +191,20 @@ def _all(tests: list[Test]) -> Test:
 
 _DURABLE_OP = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 _COMPLEMENT = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+_NEGATION = {**_COMPLEMENT, "eq": "ne"}  # for two present values
+_PAIR_OP = {**_DURABLE_OP, "ne": "$neq"}
+
+
+def _version_pair(left: str, right: str, op: str) -> list[Test]:
+    """Alternatives (ORed) comparing two present versions, each stored as (hi, lo)."""
+    hi = {f"{left}_hi": {"$m": f"{right}_hi"}}
+    lo = {f"{left}_lo": {"$m": f"{right}_lo"}}
+    if op == "eq":
+        return [{"$and": [hi, lo]}]
+    if op == "ne":
+        return [{"$neq": hi}, {"$neq": lo}]
+    strict = "$lt" if op in ("lt", "le") else "$gt"
+    return [{strict: hi}, {"$and": [hi, {_DURABLE_OP[op]: lo}]}]
 
 
 def _version_alternatives(field: str, op: str, bound: tuple[int, int], negated: bool) -> list[Test]:
@@ -211,7 +248,7 @@ def rule_problems(
                     )
                 )
                 break
-        used = {f for d in rule.disjuncts for lit in d for f in fields.of(lit.slot)}
+        used = {f for d in rule.disjuncts for lit in d for s in lit.slots for f in fields.of(s)}
         if len(used) > FIELD_LIMIT:
             problems.append(
                 (
@@ -260,7 +297,13 @@ class DurableBackend:
         """Split rules so that no ruleset's fact needs more than FIELD_LIMIT fields."""
         parts: list[tuple[list[CompiledRule], set[str]]] = []
         for rule in rules:
-            used = {f for d in rule.disjuncts for lit in d for f in self._fields.of(lit.slot)}
+            used = {
+                f
+                for d in rule.disjuncts
+                for lit in d
+                for s in lit.slots
+                for f in self._fields.of(s)
+            }
             if (
                 parts
                 and len(parts[-1][1] | used) <= FIELD_LIMIT

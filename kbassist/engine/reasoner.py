@@ -195,7 +195,7 @@ class _Asking:
             condition = None
             if question.ask_when is not None:
                 tree = pack.compiled_condition(question.ask_when)
-                condition = (number, tree, sorted({lit.slot for lit in _lits(tree)}))
+                condition = (number, tree, sorted({s for lit in _lits(tree) for s in lit.slots}))
             self.questions.append((question.id, frozenset(question.covered_by), condition))
         self.known: dict[tuple[Any, ...], bool] = {}
 

@@ -11,18 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .compiler import CompiledRule, Lit, Tree
+from .compiler import CompiledRule, Lit, Ref, Tree
 
 
 def holds(lit: Lit, case: Mapping[str, Any]) -> bool:
-    result = _test(lit, case.get(lit.slot))
+    want = lit.value
+    if isinstance(want, Ref):
+        want = case.get(want.slot)
+        result = want is not None and _test(lit.op, want, case.get(lit.slot))
+    else:
+        result = _test(lit.op, want, case.get(lit.slot))
     return not result if lit.negated else result
 
 
-def _test(lit: Lit, value: Any) -> bool:
+def _test(op: str, want: Any, value: Any) -> bool:
     if value is None:
         return False
-    op, want = lit.op, lit.value
     if op == "present":
         return True
     if op == "contains":

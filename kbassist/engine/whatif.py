@@ -46,11 +46,18 @@ class Plan:
                     numbers.setdefault(lit, len(numbers))
         self.lits: list[Lit] = list(numbers)
         self.on_slot: dict[str, list[int]] = {}
+        # Literals comparing two facts depend on both: worked out per case in truth().
+        # What-ifs try answers, never facts, so these bits never change in a what-if.
+        self.pairs: list[int] = []
         for lit, n in numbers.items():
-            self.on_slot.setdefault(lit.slot, []).append(n)
+            if len(lit.slots) > 1:
+                self.pairs.append(n)
+            else:
+                self.on_slot.setdefault(lit.slot, []).append(n)
         self.slot_mask = {slot: _bits(ns) for slot, ns in self.on_slot.items()}
+        self.pair_mask = _bits(self.pairs)
         # A missing slot fails every test, so exactly the negated literals hold.
-        self.absent = _bits(n for lit, n in numbers.items() if lit.negated)
+        self.absent = _bits(n for lit, n in numbers.items() if lit.negated) & ~self.pair_mask
         self.rules = {r.index: r for r in rules}
         self.needs = {
             r.index: tuple(_bits(numbers[lit] for lit in d) for d in r.disjuncts) for r in rules
@@ -69,7 +76,7 @@ class Plan:
         self.depth = max((r.level for r in rules), default=0) + 1
         readers: dict[str, list[set[int]]] = {}
         for rule in rules:
-            for slot in {lit.slot for d in rule.disjuncts for lit in d}:
+            for slot in {s for d in rule.disjuncts for lit in d for s in lit.slots}:
                 levels = readers.setdefault(slot, [set() for _ in range(self.depth)])
                 levels[rule.level].add(rule.index)
         # slot -> per level, the rules that read it: who can change when it does
@@ -142,6 +149,8 @@ class Plan:
             else:
                 found = self.slot_bits(slot, value, numbers)
             bits = (bits & ~self.slot_mask[slot]) | found
+        if self.pairs:
+            bits |= _bits(n for n in self.pairs if holds(self.lits[n], inputs))
         return bits
 
     def slot_bits(self, slot: str, value: Any, numbers: list[int] | None = None) -> int:

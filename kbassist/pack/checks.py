@@ -18,7 +18,7 @@ from ..values import (
     contains_problem,
     parse_version,
 )
-from .model import AllOf, AnyOf, Leaf, NotOf, PackModel, SectionRef
+from .model import AllOf, AnyOf, FactRef, Leaf, NotOf, PackModel, SectionRef
 
 Path = tuple[Any, ...]
 
@@ -114,10 +114,30 @@ def check_conditions(model: PackModel, cond: Any, path: Path) -> Iterator[tuple[
                 ),
             )
             continue
-        if op != "present":
+        if isinstance(leaf.value, FactRef):
+            problem = _ref_problem(leaf.subject, kind, leaf.value, facts)
+            if problem:
+                yield (*where, op, "fact"), problem
+        elif op != "present":
             problem = _value_problem(kind, op, leaf.value, choices, special)
             if problem:
                 yield (*where, op), problem
+
+
+COMPARABLE = ("int", "version")  # fact types that compare with another fact
+
+
+def _ref_problem(name: str, kind: str, ref: FactRef, facts: dict[str, Any]) -> str | None:
+    if ref.fact == name:
+        return f"fact {name!r} is compared with itself"
+    other = facts.get(ref.fact)
+    if other is None:
+        return f"unknown fact {ref.fact!r} (declare it under 'facts')"
+    if kind not in COMPARABLE:
+        return f"a {kind} fact does not compare with another fact (only {', '.join(COMPARABLE)})"
+    if other.type != kind:
+        return f"fact {ref.fact!r} is {other.type}, not {kind}: the two cannot be compared"
+    return None
 
 
 def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, str]]:

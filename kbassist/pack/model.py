@@ -52,6 +52,20 @@ class LocalText(Strict):
 # --- conditions ------------------------------------------------------------------
 
 OPERATORS = ("is", "in", "lt", "le", "gt", "ge", "present", "contains")
+COMPARING = ("is", "lt", "le", "gt", "ge")  # the operators whose value may be another fact
+
+
+class FactRef(Strict):
+    """The value of another fact, as the right side of a comparison.
+
+    Evidence sometimes holds both sides of a test: a registry export's limit
+    and the limit an event quotes. Both must be known for the test to hold.
+    Only facts compare with facts: questions are ranked by trying one answer
+    at a time (:mod:`kbassist.engine.whatif`), which a test of two answers
+    would defeat.
+    """
+
+    fact: FactName
 
 
 class Leaf(Strict):
@@ -61,12 +75,12 @@ class Leaf(Strict):
     fact: FactName | None = None
     finding: Id | None = None
 
-    is_: Scalar | None = Field(default=None, alias="is")
+    is_: Scalar | FactRef | None = Field(default=None, alias="is")
     in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
-    lt: Scalar | None = None
-    le: Scalar | None = None
-    gt: Scalar | None = None
-    ge: Scalar | None = None
+    lt: Scalar | FactRef | None = None
+    le: Scalar | FactRef | None = None
+    gt: Scalar | FactRef | None = None
+    ge: Scalar | FactRef | None = None
     present: bool | None = None
     contains: str | None = Field(default=None, min_length=1)
 
@@ -84,6 +98,8 @@ class Leaf(Strict):
                 f"a condition has exactly one operator ({', '.join(OPERATORS)}); found "
                 f"{', '.join(ops) or 'none'}"
             )
+        elif isinstance(self.value, FactRef) and self.fact is None:
+            raise ValueError("only a 'fact' condition compares with another fact")
         return self
 
     def operators(self) -> list[str]:

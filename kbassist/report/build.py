@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..case import Case, sources_for
-from ..engine.compiler import Lit
+from ..engine.compiler import Lit, Ref
 from ..engine.reasoner import Contribution, Outcome
 from ..engine.reference import evaluate
 from ..i18n import decimal, value_word
@@ -93,6 +93,8 @@ def describe(lit: Lit, pack: Pack, lang: str) -> str:
     label = name if kind == "fact" else f"{name}"
     if lit.op == "present":
         return f"{label} {ops['present'][int(lit.negated)]}"
+    if isinstance(lit.value, Ref):  # another fact: named, its value is in the evidence
+        return f"{label} {ops[lit.op][int(lit.negated)]} {lit.value.slot.partition(':')[2]}"
     return f"{label} {ops[lit.op][int(lit.negated)]} {_show(lit.value, lang)}"
 
 
@@ -115,7 +117,8 @@ def _evidence(
             else:
                 found = [
                     EvidenceItem(fact=f, value=v, source=s)
-                    for f, v, s in sources_for(case, lit.slot)
+                    for slot in lit.slots
+                    for f, v, s in sources_for(case, slot)
                 ]
             for item in found:
                 key = (item.fact, repr(item.value), item.source)
