@@ -132,6 +132,7 @@ def test_classic_sample_gives_count_and_configured_maximum() -> None:
     assert summary["facts"] == {
         "event.msexchangeis-9671.count": 1,
         "event.msexchangeis-9671.configured-max": 8,
+        "event.msexchangeis-9671.accounts": ["SYSTEM"],
     }
     assert {o.source for o in artifact.observations} == {f"{path}:1"}
     [event] = summary["events"]
@@ -161,6 +162,7 @@ def test_classic_text_in_every_encoding(tmp_path: Path, encoding: str, newline: 
         "event.msexchangeis-9671.count": 1,
         "event.smtpsvc-4000.guid-domain": True,
         "event.msexchangeis-9671.configured-max": 8,
+        "event.msexchangeis-9671.accounts": ["SYSTEM"],
     }
     where = {o.fact: o.source for o in artifact.observations}
     assert where["event.smtpsvc-4000.count"] == f"{path}:1"
@@ -209,6 +211,7 @@ def test_wevtutil_text() -> None:
         "event.smtpsvc-4000.count": 1,
         "event.smtpsvc-4000.guid-domain": False,
         "event.msexchangeis-9671.configured-max": 8,
+        "event.msexchangeis-9671.accounts": ["SYSTEM"],
     }
     where = {o.fact: o.source for o in artifact.observations}
     assert where["event.smtpsvc-4000.count"] == f"{path}:35"
@@ -245,6 +248,7 @@ def test_wevtutil_xml_stream() -> None:
         "event.microsoft-windows-eventlog-104.count": 1,
         "event.smtpsvc-4000.guid-domain": True,
         "event.msexchangeis-9671.configured-max": 8,
+        "event.msexchangeis-9671.accounts": ["SYSTEM"],
     }
     where = {o.fact: o.source for o in artifact.observations}
     assert where["event.smtpsvc-4000.guid-domain"] == f"{path}:5"
@@ -610,3 +614,15 @@ def test_damaged_evtx_fails_cleanly(tmp_path: Path, flips: list[tuple[int, int]]
     for at, value in flips:
         data[at] = value
     parse_or_refuse(tmp_path / "fuzz.evtx", bytes(data))
+
+
+def test_the_accounts_events_9671_name(tmp_path: Path) -> None:
+    """Each account once, in the order met, whitespace folded; an unreadable one is skipped."""
+    block = CLASSIC[CLASSIC.index("Event Type:\tError") :]
+    other = block.replace("User SYSTEM has", "User  CONTOSO\\jdoe\n has")
+    silent = block.replace("User SYSTEM has exceeded", "Someone went over")
+    path = write(tmp_path, "e.txt", block + other + silent + block, "utf-8")
+    artifact = eventlog.parse(path)
+    facts = artifact.summary()["facts"]
+    assert facts["event.msexchangeis-9671.count"] == 4
+    assert facts["event.msexchangeis-9671.accounts"] == [["SYSTEM"], ["CONTOSO\\jdoe"]]

@@ -412,3 +412,23 @@ def test_fuzz_only_artifact_errors(tmp_path_factory, data):
 def test_regformaterror_is_internal_only():
     # The parser's own error never escapes the reader: parse() turns it into ArtifactError.
     assert not issubclass(RegFormatError, ArtifactError)
+
+
+def test_a_store_limit_that_is_not_a_dword_is_a_note_not_a_limit(tmp_path):
+    """The store reads REG_DWORD only: "64" as a string leaves the default in force."""
+    text = "\n".join(
+        [
+            V5,
+            f"[{SERVICES}\\MSExchangeIS\\ParametersSystem]",
+            '"Maximum Allowed Notification Registrations Per Client"="64"',
+            '"Maximum Allowed Client Context Size"=hex:10,00,00,00',
+            "",
+        ]
+    )
+    artifact = read_artifact(write(tmp_path, text))
+    assert artifact.observations == []
+    notes = [note.en for note in artifact.notes]
+    assert len(notes) == 2
+    assert "Per Client (line 3) is not a REG_DWORD" in notes[0]
+    assert "Context Size (line 4) is not a REG_DWORD" in notes[1]
+    assert all("n'est pas de type REG_DWORD" in note.fr for note in artifact.notes)

@@ -72,7 +72,7 @@ def test_bad_version_literal(pack_copy: Path):
 def test_symptom_alone_cannot_conclude(pack_copy: Path):
     edit(
         pack_copy,
-        "    when: {fact: event.msexchangeis-9671.count, gt: 0}",
+        "    when: {fact: enumprot.failed, is: true}",
         "    when: {answer: symptom, is: registration-event}",
     )
     assert any("symptom alone" in p for p in problems_for(pack_copy))
@@ -172,3 +172,44 @@ def test_risk_factor_is_a_question_role(tmp_path: Path):
     assert load_pack([folder]).model.questions[0].role == "risk-factor"
     edit(folder, "role: risk-factor", "role: hunch")
     assert any("role" in p for p in problems_for(folder))
+
+
+RAISED = (
+    "{fact: msexchangeis.max-registrations, gt: {fact: event.msexchangeis-9671.configured-max}}"
+)
+
+
+@pytest.mark.parametrize(
+    ("new", "problem"),
+    [
+        (
+            "{fact: msexchangeis.max-registrations, gt: {fact: event.msexchangeis-9671.maximum}}",
+            "unknown fact 'event.msexchangeis-9671.maximum'",
+        ),
+        (
+            "{fact: msexchangeis.max-registrations, gt: {fact: smtp.banner-version}}",
+            "fact 'smtp.banner-version' is version, not int: the two cannot be compared",
+        ),
+        (
+            "{fact: msexchangeis.max-registrations, gt: {fact: msexchangeis.max-registrations}}",
+            "compared with itself",
+        ),
+        (
+            "{fact: smtp.banner, is: {fact: event.smtpsvc-4000.count}}",
+            "a str fact does not compare with another fact",
+        ),
+        (
+            "{answer: symptom, is: {fact: event.msexchangeis-9671.configured-max}}",
+            "only a 'fact' condition compares with another fact",
+        ),
+        (
+            "{fact: msexchangeis.max-registrations, contains: {fact: smtp.banner}}",
+            "contains",
+        ),
+    ],
+)
+def test_a_fact_compared_with_a_fact_is_checked(pack_copy: Path, new: str, problem: str):
+    line = edit(pack_copy, RAISED, new)
+    problems = problems_for(pack_copy)
+    assert problems and all(problem in p for p in problems[:1]), problems
+    assert problems[0].startswith(f"{pack_copy / 'pack.yaml'}:{line}:")

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
-from .regfile import RegFormatError, RegParser, RegValue, is_header, little_endian
+from .regfile import REG_DWORD, RegFormatError, RegParser, RegValue, is_header, little_endian
 from .textfile import open_text
 
 KIND = "registry-export"
@@ -43,6 +43,8 @@ _SERVICE_VALUES = {
     ): "msexchangeis.max-client-context-size",
 }
 _SERVICE_KEYS = {key for key, _ in _SERVICE_VALUES}
+# The store reads its limits as REG_DWORD only: a string "64" there is no limit at all.
+_DWORD_ONLY = {"msexchangeis.max-registrations", "msexchangeis.max-client-context-size"}
 
 
 def detect(head: Head) -> bool:
@@ -137,6 +139,8 @@ class RegistryFacts:
             fact = _SERVICE_VALUES.get(("\\".join(rest[1:]), name))
             if fact == "transports":
                 self._set(prefix, value.key).transports = value
+            elif fact in _DWORD_ONLY and value.type != REG_DWORD:
+                self.notes.append(_not_dword_note(value))
             elif fact is not None:
                 self.observe(fact, _number(value), value.line)
             return
@@ -194,6 +198,21 @@ def _number(value: RegValue) -> int:
     return number
 
 
+def _not_dword_note(value: RegValue) -> Note:
+    where = f"{value.key}\\{value.name}"
+    return Note(
+        en=(
+            f"{where} (line {value.line}) is not a REG_DWORD, so the information store ignores "
+            "it and keeps its default limit: delete it and create it again as a DWORD value."
+        ),
+        fr=(
+            f"{where} (ligne {value.line}) n'est pas de type REG_DWORD\u00a0: la banque "
+            "d'informations l'ignore et garde sa limite par défaut. Supprimez-la et recréez-la "
+            "comme valeur DWORD."
+        ),
+    )
+
+
 def _export_services_note(control_set: str, missing: list[str]) -> Note:
     names = ", ".join(missing)
     key = f"{control_set}\\Services"
@@ -204,9 +223,10 @@ def _export_services_note(control_set: str, missing: list[str]) -> Note:
             "(regedit: select it, File > Export, Selected branch) and add that file."
         ),
         fr=(
-            f"Cette exportation contient la liste des transports Winsock mais pas la clé {key} : "
+            f"Cette exportation contient la liste des transports Winsock mais pas la clé "
+            f"{key}\u00a0: "
             f"elle ne permet pas de savoir si les clés de {names} existent. Exportez toute la "
-            f"clé {key} (regedit : sélectionnez-la, Fichier > Exporter, Branche sélectionnée) "
+            f"clé {key} (regedit\u00a0: sélectionnez-la, Fichier > Exporter, Branche sélectionnée) "
             "et ajoutez ce fichier."
         ),
     )

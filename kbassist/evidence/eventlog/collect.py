@@ -24,6 +24,10 @@ _CONFIGURED_MAX = re.compile(
     r"configured\s+maximum\s+number\s+of\s+event\s+notification\s+registrations\s+is\s+(\d+)",
     re.IGNORECASE,
 )
+# "User SYSTEM has exceeded the allowed maximum number of simultaneous registrations..."
+_ACCOUNT = re.compile(
+    r"\bUser\s+(.{1,256}?)\s+has\s+exceeded\s+the\s+allowed\s+maximum", re.IGNORECASE
+)
 _LEVEL_NAMES = {
     "0": "Information",
     "1": "Critical",
@@ -39,7 +43,7 @@ _NO_MESSAGE_NOTE = Note(
         '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` and send its output.'
     ),
     fr=(
-        "Cet export ne contient pas le texte de l'événement 9671 : le maximum configuré "
+        "Cet export ne contient pas le texte de l'événement 9671\u00a0: le maximum configuré "
         "d'inscriptions aux notifications reste inconnu. Sur le serveur, lancez "
         '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` et envoyez le résultat.'
     ),
@@ -121,6 +125,7 @@ class Collector:
         self._records: list[dict[str, Any]] = []
         self._guid_domain: tuple[bool, int | None] | None = None
         self._configured_max: dict[int, int | None] = {}
+        self._accounts: dict[str, int | None] = {}  # named by 9671 events -> first line
         self._silent_9671 = False
         self.seen = 0  # events counted so far
 
@@ -161,6 +166,9 @@ class Collector:
                 self._configured_max.setdefault(int(found.group(1)), event.line)
             elif event.message is None:
                 self._silent_9671 = True
+            account = _ACCOUNT.search(event.message or "")
+            if account is not None and len(self._accounts) < KEEP_PER_KEY:
+                self._accounts.setdefault(" ".join(account.group(1).split()), event.line)
 
     @staticmethod
     def _record(event: Event, number: int) -> dict[str, Any]:
@@ -191,6 +199,8 @@ class Collector:
             artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
         for value, line in self._configured_max.items():
             artifact.observe("event.msexchangeis-9671.configured-max", value, line)
+        for account, line in self._accounts.items():
+            artifact.observe("event.msexchangeis-9671.accounts", [account], line)
         if self._silent_9671 and not self._configured_max:
             artifact.notes.append(_NO_MESSAGE_NOTE)
         if self._records:
