@@ -41,7 +41,7 @@ def test_rules_in_plain_words_with_their_evidence():
     assert (
         "- **firewall-and-no-udp** (+0.45): `answer firewall-between-server-and-client is yes "
         "AND finding udp-missing AND NOT (finding registration-failed) AND "
-        "NOT (fact dpmon.registration-refused is false) AND NOT (fact enumprot.failed is false) "
+        "NOT (fact dpmon.registration-refused is false) AND NOT (finding client-can-register) "
         "AND NOT (fact udp.datagrams-received is false)`"
     ) in text
     assert (

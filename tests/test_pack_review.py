@@ -143,7 +143,11 @@ def test_each_verification_repeats_the_test_that_found_the_cause(lang):
 CONCLUDING: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
     "winsock-transport-mismatch": ({}, ("winsock-orphan-transport.reg",)),
     "udp-notifications-blocked": (
-        {"firewall-between-server-and-client": "yes", "udp-packets-seen-at-client": "no"},
+        {
+            "firewall-between-server-and-client": "yes",
+            "udp-packets-seen-at-client": "no",
+            "cisco-vpn-version": "none",
+        },
         ("enumprot-ok.txt",),
     ),
     "cisco-vpn-disables-winsock": ({}, ("outlook-profile-cisco.reg",)),
