@@ -188,7 +188,7 @@ def diagnose(
     from .api import Diagnoser
     from .case import read_answer_file, read_answer_option
     from .cli_probe import diagnose_probes
-    from .report.render import to_markdown, to_text
+    from .report.render import safe, to_markdown, to_text
 
     probes = diagnose_probes(
         smtp_host, tcp_targets, udp_refused_targets, udp_listen_port, local_registry, probe_timeout
@@ -215,6 +215,9 @@ def diagnose(
         click.echo(to_markdown(report), nl=False)
     else:
         click.echo(to_text(report), nl=False)
+    for artifact in report.artifacts:  # a partly read file is not an error, but say so
+        for warning in artifact.warnings:
+            click.echo(f"kbassist: warning: {safe(artifact.path)}: {safe(warning)}", err=True)
     if problems:
         _fail(InputError(problems))
     sys.exit(EXIT_FOUND if report.causes and not exit_zero else 0)

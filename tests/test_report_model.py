@@ -49,3 +49,25 @@ def test_json_forms_agree(diagnoser: Diagnoser) -> None:
     assert data["schema_version"] == 1
     assert [c["id"] for c in data["causes"]] == [c.id for c in report.causes]
     assert all(0 < c["confidence"] <= 1 for c in data["causes"])
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "partly read:"), ("fr", "lu en partie\u00a0:")])
+def test_a_partly_read_file_carries_its_warnings_into_every_form(
+    diagnoser: Diagnoser, lang: str, label: str
+) -> None:
+    from pathlib import Path
+
+    from kbassist.evidence.base import Artifact, Note
+    from kbassist.report.render import to_markdown, to_text
+
+    artifact = Artifact(Path("app.evtx"), "event-log")
+    artifact.warnings.append(Note(en="chunk 3 skipped\x1b[2J", fr="bloc 3 ignoré\x1b[2J"))
+    case = diagnoser.case()
+    case.artifacts.append(artifact.summary())
+    report = diagnoser.diagnose(case, lang=lang)
+    words = "chunk 3 skipped" if lang == "en" else "bloc 3 ignoré"
+    assert report.artifacts[0].warnings == [f"{words}\x1b[2J"]
+    assert json.loads(report.to_json())["artifacts"][0]["warnings"] == [f"{words}\x1b[2J"]
+    text = to_text(report)
+    assert f"{label} {words}" in text and "\x1b" not in text  # never raw to a terminal
+    assert words in to_markdown(report) and "\x1b" not in to_markdown(report)

@@ -41,6 +41,9 @@ class Artifact:
     kind: str
     observations: list[Observation] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    # What could not be read in a partly readable file (damaged records, a cut end):
+    # the facts come from the rest, and none of them rests on absence.
+    warnings: list[Note] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # structured records, e.g. "events"
 
     def observe(self, fact: str, value: Any, line: int | None) -> None:
@@ -57,6 +60,7 @@ class Artifact:
             "kind": self.kind,
             "facts": {k: v[0] if len(v) == 1 else v for k, v in facts.items()},
             "notes": [{"en": n.en, "fr": n.fr} for n in self.notes],
+            "warnings": [{"en": n.en, "fr": n.fr} for n in self.warnings],
         }
         if "events" in self.details:
             out["events"] = self.details["events"]

@@ -329,6 +329,7 @@ def build_report(
                 kind=a["kind"],
                 facts=dict(a["facts"]),
                 notes=[note[lang] for note in a.get("notes", [])],
+                warnings=[note[lang] for note in a.get("warnings", [])],
                 events=list(a.get("events", ())),
             )
             for a in case.artifacts

@@ -107,6 +107,7 @@ class ArtifactReport:
     kind: str
     facts: dict[str, Any]
     notes: list[str] = field(default_factory=list)  # e.g. what to export next
+    warnings: list[str] = field(default_factory=list)  # what could not be read in a partial file
     events: list[dict[str, Any]] = field(default_factory=list)  # event logs only
 
 

@@ -7,6 +7,7 @@ control character or escape sequence reaches a terminal.
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from ..i18n import decimal, percent, value_word
 from .model import CauseReport, FixStep, Report
@@ -26,6 +27,7 @@ LABELS = {
         "conflicts": "Answers the evidence contradicts",
         "artifacts": "Artifacts read",
         "probes": "Live checks",
+        "warning": "partly read",
         "title": "kbassist diagnosis",
         "informational": "informational",
         "note": "Note:",
@@ -48,6 +50,7 @@ LABELS = {
         "conflicts": "Réponses que les preuves contredisent",
         "artifacts": "Fichiers lus",
         "probes": "Vérifications en direct",
+        "warning": "lu en partie",
         "title": "Diagnostic kbassist",
         "informational": "pour information",
         "note": "Remarque\u00a0:",
@@ -135,16 +138,19 @@ def to_text(report: Report) -> str:
         for q in report.questions:
             choices = f" ({', '.join(ch.value for ch in q.choices)})" if q.choices else ""
             out.append(f"  - {q.id}{c} {safe(q.text)}{choices}")
-    sources = [(f"{safe(a.path)}{c} {a.kind}", a.facts, a.notes) for a in report.artifacts]
-    checks = [
-        (f"{p.name} {safe(p.target)}{c} {p.status} - {safe(p.message)}", p.facts, p.notes)
+    sources = [
+        (f"{safe(a.path)}{c} {a.kind}", a.facts, a.notes, a.warnings) for a in report.artifacts
+    ]
+    checks: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
+        (f"{p.name} {safe(p.target)}{c} {p.status} - {safe(p.message)}", p.facts, p.notes, [])
         for p in report.probes
     ]
     for label, found in [(t["artifacts"], sources), (t["probes"], checks)]:
         if found:
             out += ["", f"{label}{c}"]
-        for title, facts, notes in found:
+        for title, facts, notes, warnings in found:
             out.append(f"  - {title}")
+            out += [f"      {t['warning']}{c} {safe(w)}" for w in warnings]
             out += [f"      {safe(k)} = {safe(_value(v, lang))}" for k, v in facts.items()]
             out += [f"      ! {safe(note)}" for note in notes]
     return "\n".join(out) + "\n"
@@ -235,6 +241,7 @@ def to_markdown(report: Report) -> str:
         out += [f"**{t['artifacts']}**", ""]
         for a in report.artifacts:
             out.append(f"- `{_md_escape(a.path)}` ({a.kind})")
+            out += [f"  - ⚠ **{t['warning']}**{c} {_md_escape(w)}" for w in a.warnings]
             for k, v in a.facts.items():
                 out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v, lang))}`")
             out += [f"  - **{_md_escape(note)}**" for note in a.notes]

@@ -54,7 +54,9 @@ class EvidencePanel(Vertical):
                     continue
                 artifact = entry.artifact
                 assert artifact is not None
-                lines = [f"✔ {entry.path} — {kind_label(artifact.kind)}"]
+                mark = "⚠" if artifact.warnings else "✔"
+                lines = [f"{mark} {entry.path} — {kind_label(artifact.kind)}"]
+                lines += [f"    ⚠ {note.text(kb.session.lang)}" for note in artifact.warnings]
                 for obs in artifact.observations:
                     lines.append(f"    {obs.fact} = {_short(obs.value)}   ({obs.source})")
                 lines += [f"    ! {note.text(kb.session.lang)}" for note in artifact.notes]
