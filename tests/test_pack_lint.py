@@ -559,6 +559,28 @@ def test_kb106_fixes(text: str, fixed: str):
     assert typography.fix_text(text) == fixed
 
 
+def test_kb106_fixes_block_scalars_line_by_line_and_leaves_what_it_cannot():
+    from kbassist.authoring import typography
+
+    text = (
+        "how:\n"
+        "  fr: >-\n"
+        "    Sur le serveur : lancez `EnumProt > EnumProt.txt` ;\n"
+        "    puis envoyez-le.\n"
+        "other:\n"
+        "  fr: >\n"
+        "    Une ligne repliée\n"
+        "    ; qui commence par un point-virgule\n"
+    )
+    fixed = typography.fix_yaml(text)
+    assert fixed == text.replace("serveur :", f"serveur{NBSP}:").replace("` ;", f"`{NNBSP};")
+    values = [t.value for t in typography.yaml_french(fixed)]
+    assert values[0] == (
+        f"Sur le serveur{NBSP}: lancez `EnumProt > EnumProt.txt`{NNBSP}; puis envoyez-le."
+    )
+    assert list(typography.issues(values[1]))  # a mark after a fold stays for a person
+
+
 def unfix(path: Path) -> None:
     """The file as it was before `pack lint --fix` was first run: plain spaces."""
     text = path.read_bytes().decode("utf-8")
