@@ -69,12 +69,29 @@ def test_missing_french_is_kb101_with_its_line(pack_copy: Path):
         "          fr: Les nouveaux messages arrivent en retard dans Outlook\n",  # choice label
         "      fr: Un transport Winsock n'a pas de clé Services correspondante\n",  # cause title
         "      fr: Le profil Outlook a PR_DISABLE_WINSOCK à 0.\n",  # rule because
+        '      fr: "La sortie d\'EnumProt sur le serveur"\n',  # file title
     ],
 )
 def test_kb101_covers_labels_titles_and_because(pack_copy: Path, old: str):
     before = lint(open_pack(pack_copy))
     edit(pack_copy, old, "")
     assert added_codes(pack_copy, before) == ["KB101"]
+
+
+def test_a_file_whose_how_lacks_french_is_kb101(pack_copy: Path):
+    before = lint(open_pack(pack_copy))
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    entry = text.index("  - id: client-dpmon-trace\n")
+    how = text.index("    how:\n", entry)
+    start = text.index("      fr: >-\n", how)
+    end = text.index("\n\n", start)
+    line = text[:how].count("\n") + 1
+    (pack_copy / "pack.yaml").write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    assert added_codes(pack_copy, before) == ["KB101"]
+    (found,) = findings(pack_copy, "KB101")
+    assert found == (
+        f"{pack_copy / 'pack.yaml'}:{line}: KB101 file 'client-dpmon-trace' how has no fr text"
+    )
 
 
 def test_placeholders_that_differ_are_kb105(pack_copy: Path):

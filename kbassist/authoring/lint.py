@@ -5,7 +5,7 @@ finds packs that run but mislead: text missing in one language, rules that
 can never fire, parts nothing uses. Each finding has a stable code:
 
 * KB101 a text has English but no French (question text/help, choice label,
-  cause title/summary, finding title, fact help, rule ``because``)
+  cause title/summary, finding title, fact help, file title/how, rule ``because``)
 * KB102 an article exists in one language only
 * KB103 an article section (anchor) exists in one language only
 * KB104 a fix section has a different number of steps, or of notes, in each language
@@ -114,6 +114,9 @@ def _local_texts(source: PackSource) -> Iterator[tuple[tuple[Any, ...], str, Loc
             yield path, f"question {q.id!r} choice {choice.value!r} label", choice.label
     for i, f in enumerate(model.facts):
         yield ("facts", i, "help"), f"fact {f.name!r} help", f.help
+    for i, d in enumerate(model.files):
+        yield ("files", i, "title"), f"file {d.id!r} title", d.title
+        yield ("files", i, "how"), f"file {d.id!r} how", d.how
     for i, g in enumerate(model.findings):
         yield ("findings", i, "title"), f"finding {g.id!r} title", g.title
     for i, c in enumerate(model.causes):

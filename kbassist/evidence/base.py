@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..case import Observation
 from ..errors import InputError, Problem
 from ..i18n import Message
+
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
 
 
 class ArtifactError(InputError):
@@ -82,7 +85,7 @@ class Head:
 
 
 class Reader(Protocol):
-    KIND: str
+    KIND: ArtifactKind
 
     def detect(self, head: Head) -> bool: ...
 

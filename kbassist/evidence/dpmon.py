@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .textfile import numbered_lines, open_text
 
-KIND = "dpmon-log"
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
+
+KIND: ArtifactKind = "dpmon-log"
 
 _FLAGS = re.IGNORECASE | re.ASCII
 _TRACE_LINE = re.compile(

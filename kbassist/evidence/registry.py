@@ -17,14 +17,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .regfile import RegFormatError, RegParser, RegValue, is_header, little_endian
 from .textfile import open_text
 
-KIND = "registry-export"
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
+
+KIND: ArtifactKind = "registry-export"
 
 GLOBAL_SECTION = "13dbb0c8aa05101a9bb000aa002fc45a"  # a MAPI profile's global section
 _CONTROL_SET = re.compile(r"(?<![^\\])(?:current)?controlset\d*(?![^\\])")

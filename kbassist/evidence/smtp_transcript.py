@@ -18,13 +18,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .textfile import numbered_lines, open_text
 
-KIND = "smtp-transcript"
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
+
+KIND: ArtifactKind = "smtp-transcript"
 
 _FLAGS = re.IGNORECASE | re.ASCII
 _PREFIX = re.compile(r"^\s*(?:[SC]:|<<<|>>>)?\s*", _FLAGS)

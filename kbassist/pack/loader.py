@@ -160,7 +160,7 @@ def _merge(models: list[tuple[Located, PackModel]]) -> tuple[PackModel, list[Pro
     problems: list[Problem] = []
     first = models[0][1]
     merged: dict[str, list[Any]] = {
-        k: [] for k in ("questions", "facts", "findings", "causes", "rules")
+        k: [] for k in ("questions", "facts", "files", "findings", "causes", "rules")
     }
     seen: dict[tuple[str, str], str] = {}
     for located, model in models:
