@@ -124,7 +124,10 @@ class Session:
             "answers": self.answers,
             "files": [str(e.path) for e in self.files],
             "probes": [
-                {**p.to_dict(), "notes": [{"en": n.en, "fr": n.fr} for n in p.notes]}
+                {
+                    **p.to_dict(),
+                    "notes": [{"en": n.en, "fr": n.fr, "wants": list(n.wants)} for n in p.notes],
+                }
                 for p in self.probes
             ],
         }
@@ -167,6 +170,10 @@ def _probe_from_dict(data: dict[str, Any]) -> ProbeResult:
         message=str(data.get("message", "")),
         facts=dict(data.get("facts") or {}),
         details=dict(data.get("details") or {}),
-        notes=[Note(n["en"], n["fr"]) for n in data.get("notes") or [] if isinstance(n, dict)],
+        notes=[
+            Note(n["en"], n["fr"], tuple(str(f) for f in n.get("wants") or ()))
+            for n in data.get("notes") or []
+            if isinstance(n, dict)
+        ],
         elapsed=float(data.get("elapsed", 0.0)),
     )

@@ -203,13 +203,13 @@ def _export_services_note(control_set: str, missing: list[str]) -> Note:
     return Note(
         en=(
             f"This export lists the Winsock transports but does not cover {key}, so it cannot "
-            f"show whether the keys of {names} exist. Export the whole {key} key "
-            "(regedit: select it, File > Export, Selected branch) and add that file."
+            f"show whether the keys of {names} exist. Export the whole {key} key and add "
+            "that file."
         ),
         fr=(
             f"Cette exportation contient la liste des transports Winsock mais pas la clé {key} : "
             f"elle ne permet pas de savoir si les clés de {names} existent. Exportez toute la "
-            f"clé {key} (regedit : sélectionnez-la, Fichier > Exporter, Branche sélectionnée) "
-            "et ajoutez ce fichier."
+            f"clé {key} et ajoutez ce fichier."
         ),
+        wants=("winsock.orphan-count",),
     )

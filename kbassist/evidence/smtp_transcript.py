@@ -54,6 +54,7 @@ _NO_EHLO = Note(
     "after connecting to list the verbs (X-LINK2STATE, XEXCH50).",
     fr="La transcription contient l'accueil du serveur mais pas de réponse à EHLO : "
     "tapez EHLO après la connexion pour lister les verbes (X-LINK2STATE, XEXCH50).",
+    wants=tuple(VERB_FACTS),
 )
 
 
@@ -64,6 +65,7 @@ _MASKED_NOTE = Note(
     fr="Certains mots-clés EHLO sont masqués (XXXX...), comme le fait l'inspection SMTP "
     "d'un pare-feu\u00a0: impossible de savoir si X-LINK2STATE et XEXCH50 sont proposés. "
     "Refaites le test sur le serveur lui-même (telnet localhost 25, puis EHLO).",
+    wants=tuple(VERB_FACTS),
 )
 
 

@@ -59,12 +59,14 @@ FIREWALL_NOTE = Note(
     "« inspect esmtp ») peut masquer les mots-clés EHLO qu'il ne connaît pas : des verbes "
     "absents vus à travers lui ne prouvent rien. Refaites le test depuis le côté serveur "
     "du pare-feu, ou sur le serveur lui-même (telnet localhost 25).",
+    wants=tuple(VERB_FACTS),
 )
 MASKED_BANNER_NOTE = Note(
     en="The greeting is masked with asterisks, the mark of a Cisco PIX 'fixup smtp' "
     "(Mailguard) between here and the server: it also blocks EHLO.",
     fr="L'accueil est masqué par des astérisques, signe d'un Cisco PIX avec « fixup smtp » "
     "(Mailguard) entre ce poste et le serveur : il bloque aussi EHLO.",
+    wants=tuple(VERB_FACTS),
 )
 
 
