@@ -142,6 +142,36 @@ def test_fact_never_read_is_kb203_unless_ignored(pack_copy: Path):
     ]
 
 
+def drop_file(pack_copy: Path, file_id: str) -> None:
+    """The pack without one entry of its ``files`` list."""
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    start = text.index(f"  - id: {file_id}\n")
+    end = text.index("\n\n", start)
+    (pack_copy / "pack.yaml").write_text(text[:start] + text[end + 2 :], encoding="utf-8")
+
+
+def test_a_covering_fact_no_file_and_no_probe_yields_is_kb204(pack_copy: Path):
+    before = lint(open_pack(pack_copy))
+    drop_file(pack_copy, "server-application-log")
+    assert added_codes(pack_copy, before) == ["KB204"]
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    line = text[: text.index("    covered_by: [event.msexchangeis-9671.count]")].count("\n") + 1
+    assert findings(pack_copy, "KB204") == [
+        f"{pack_copy / 'pack.yaml'}:{line}: KB204 question 'event-9671-logged' is covered by "
+        "fact 'event.msexchangeis-9671.count', which no declared file (under 'files') yields "
+        "and no probe reports"
+    ]
+
+
+def test_a_covering_fact_a_probe_reports_is_not_kb204(pack_copy: Path):
+    """Without the SMTP session file, the SMTP probe still gives the EHLO verbs."""
+    drop_file(pack_copy, "server-smtp-session")
+    assert findings(pack_copy, "KB204") == []
+    # and udp-packets-seen-at-client, which no file answers, is the udp-listen probe's
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    assert "    covered_by: [udp.datagrams-received]" in text
+
+
 def test_duplicate_rule_is_kb301(pack_copy: Path):
     edit(
         pack_copy,

@@ -46,6 +46,16 @@ _SERVICE_VALUES = {
     ): "msexchangeis.max-client-context-size",
 }
 _SERVICE_KEYS = {key for key, _ in _SERVICE_VALUES}
+# Every fact this reader (and the live registry probe) can report.
+FACTS = (
+    "winsock.transport-count",
+    "winsock.orphan-count",
+    "winsock.orphan-transports",
+    *(fact for fact in _SERVICE_VALUES.values() if fact != "transports"),
+    "outlook.disable-winsock",
+    "outlook.winsock-disabled-profiles",
+    "outlook.fixed-udp-port",
+)
 
 
 def detect(head: Head) -> bool:

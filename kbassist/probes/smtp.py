@@ -18,7 +18,7 @@ import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..evidence.base import Note
 from ..evidence.smtp_transcript import (
@@ -156,6 +156,14 @@ class SmtpProbe:
     """Connects, reads the greeting, sends EHLO, and looks for Exchange 2000's verbs."""
 
     name = "smtp"
+    # The facts it can report (pack lint KB204 reads them).
+    FACTS: ClassVar[tuple[str, ...]] = (
+        "smtp.banner",
+        "smtp.banner-version",
+        "smtp.ehlo-keywords",
+        *VERB_FACTS,
+        "smtp.ehlo-masked",
+    )
 
     def __init__(
         self, host: str, port: int = 25, timeout: float = 10.0, helo_name: str = "kbassist"
