@@ -20,7 +20,8 @@ from .errors import InputError, Problem
 from .evidence import Artifact, Note, read_artifact
 from .i18n import msg
 from .probes.base import ProbeResult
-from .report.model import QuestionReport, Report
+from .report.build import files_yielding
+from .report.model import FileReport, QuestionReport, Report
 from .report.render import to_markdown
 
 SESSION_VERSION = 1
@@ -102,6 +103,16 @@ class Session:
         """The question that matters most now; None when no answer could change anything."""
         questions = self.report().questions
         return questions[0] if questions else None
+
+    def question_files(self, question_id: str) -> list[FileReport]:
+        """The files that answer a question, with how to make each (as in the report)."""
+        pack = self.diagnoser.pack
+        return files_yielding(pack, pack.questions[question_id].covered_by, self.lang)
+
+    def artifact_files(self, artifact: Artifact) -> list[FileReport]:
+        """The files a file's notes ask for, with how to make each (as in the report)."""
+        wants = (fact for note in artifact.notes for fact in note.wants)
+        return files_yielding(self.diagnoser.pack, wants, self.lang)
 
     def ticket_note(self) -> str:
         return to_markdown(self.report())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,7 +224,7 @@ class _Texts:
             return None
         return str(self.pack.articles.get(ref.article, self.lang).sections[ref.section].text)
 
-    def files(self, wants: Any) -> list[FileReport]:
+    def files(self, wants: Iterable[str]) -> list[FileReport]:
         """The pack's files that yield any of the facts ``wants``, in the pack's order."""
         found = []
         for decl in self.pack.files_yielding(wants):
@@ -256,6 +257,11 @@ class _Texts:
         return QuestionReport(
             **fields, choices=list(choices), usefulness=usefulness, files=list(files)
         )
+
+
+def files_yielding(pack: Pack, facts: Iterable[str], lang: str) -> list[FileReport]:
+    """The pack's files that yield any of ``facts``, as a report shows them in ``lang``."""
+    return _Texts.of(pack, lang).files(facts)
 
 
 def _traces(contributions: list[Contribution], texts: _Texts) -> list[RuleTrace]:
