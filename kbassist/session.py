@@ -20,7 +20,8 @@ from .errors import InputError, Problem
 from .evidence import Artifact, Note, read_artifact
 from .i18n import msg
 from .probes.base import ProbeResult
-from .report.model import QuestionReport, Report
+from .report.build import files_yielding
+from .report.model import FileReport, QuestionReport, Report
 from .report.render import to_markdown
 
 SESSION_VERSION = 1
@@ -103,6 +104,16 @@ class Session:
         questions = self.report().questions
         return questions[0] if questions else None
 
+    def question_files(self, question_id: str) -> list[FileReport]:
+        """The files that answer a question, with how to make each (as in the report)."""
+        pack = self.diagnoser.pack
+        return files_yielding(pack, pack.questions[question_id].covered_by, self.lang)
+
+    def artifact_files(self, artifact: Artifact) -> list[FileReport]:
+        """The files a file's notes ask for, with how to make each (as in the report)."""
+        wants = (fact for note in artifact.notes for fact in note.wants)
+        return files_yielding(self.diagnoser.pack, wants, self.lang)
+
     def ticket_note(self) -> str:
         return to_markdown(self.report())
 
@@ -124,7 +135,10 @@ class Session:
             "answers": self.answers,
             "files": [str(e.path) for e in self.files],
             "probes": [
-                {**p.to_dict(), "notes": [{"en": n.en, "fr": n.fr} for n in p.notes]}
+                {
+                    **p.to_dict(),
+                    "notes": [{"en": n.en, "fr": n.fr, "wants": list(n.wants)} for n in p.notes],
+                }
                 for p in self.probes
             ],
         }
@@ -167,6 +181,10 @@ def _probe_from_dict(data: dict[str, Any]) -> ProbeResult:
         message=str(data.get("message", "")),
         facts=dict(data.get("facts") or {}),
         details=dict(data.get("details") or {}),
-        notes=[Note(n["en"], n["fr"]) for n in data.get("notes") or [] if isinstance(n, dict)],
+        notes=[
+            Note(n["en"], n["fr"], tuple(str(f) for f in n.get("wants") or ()))
+            for n in data.get("notes") or []
+            if isinstance(n, dict)
+        ],
         elapsed=float(data.get("elapsed", 0.0)),
     )

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from kbassist.cli import main
+from kbassist.pack.loader import load_pack
 
 from .conftest import SAMPLES
 
@@ -81,25 +82,78 @@ def test_a_bad_file_is_one_line_and_exit_2_but_the_good_ones_still_count(tmp_pat
     assert [c["id"] for c in report["causes"]] == ["cisco-vpn-disables-winsock"]
 
 
-def test_an_export_that_cannot_prove_an_orphan_says_what_to_export(tmp_path: Path):
-    services = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services"
+def winsock_only_export(tmp_path: Path) -> Path:
+    """The Winsock key alone: it lists the transports, it cannot prove one orphaned."""
     multi = ",".join(f"{b:02x}" for b in "Tcpip\0AppleTalk\0\0".encode("utf-16-le"))
     text = (
         "Windows Registry Editor Version 5.00\r\n\r\n"
-        f"[{services}\\Winsock\\Parameters]\r\n"
+        f"[{SERVICES}\\Winsock\\Parameters]\r\n"
         f'"Transports"=hex(7):{multi}\r\n\r\n'
     )
     path = tmp_path / "winsock-only.reg"
     path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    return path
+
+
+SERVICES = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services"
+
+
+def test_an_export_that_cannot_prove_an_orphan_says_what_to_export(tmp_path: Path):
+    path = winsock_only_export(tmp_path)
     for lang, words in [("en", "Export the whole"), ("fr", "Exportez toute la clé")]:
         code, report, _ = diagnose(str(path), "--lang", lang)
         assert code == 0 and report["causes"] == []
         (note,) = report["artifacts"][0]["notes"]
-        assert words in note and services in note
+        assert words in note and SERVICES in note
     result = CliRunner().invoke(main, ["diagnose", str(path)])
-    assert f"! This export lists the Winsock transports but does not cover {services}" in (
+    assert f"! This export lists the Winsock transports but does not cover {SERVICES}" in (
         result.stdout
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_note_asking_for_the_services_export_carries_its_how_to(tmp_path: Path, lang: str):
+    """The how-to is the pack's declaration of the Services export, in every format."""
+    declared = {f.id: f for f in load_pack().model.files}["server-services-export"]
+    title, how = declared.title.get(lang), declared.how.get(lang)
+    assert SERVICES in how and "regedit" in how and ".reg" in how
+    path = winsock_only_export(tmp_path)
+    _, report, _ = diagnose(str(path), "--lang", lang)
+    (artifact,) = report["artifacts"]
+    assert artifact["files"] == [
+        {"id": "server-services-export", "kind": "registry-export", "title": title, "how": how}
+    ]
+    label = {"en": "File to send:", "fr": "Fichier à envoyer\u00a0:"}[lang]
+    text = CliRunner().invoke(main, ["diagnose", str(path), "--lang", lang]).stdout
+    assert f"      {label} {title} [server-services-export]\n        {how}\n" in text
+    markdown = (
+        CliRunner()
+        .invoke(main, ["diagnose", str(path), "--lang", lang, "--format", "markdown"])
+        .stdout
+    )
+    colon = ":" if lang == "en" else "\u00a0:"
+    assert f"  - {label} **{title}** (`server-services-export`){colon} {how}\n" in markdown
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_a_question_a_file_answers_carries_that_files_how_to(lang: str):
+    """Mail stuck in a queue: the EHLO question comes with the SMTP session's how-to."""
+    pack = load_pack()
+    declared = {f.id: f for f in pack.model.files}["server-smtp-session"]
+    args = ["--answer", "symptom=mail-stuck-in-queue", "--lang", lang]
+    _, report, _ = diagnose(*args)
+    questions = {q["id"]: q for q in report["questions"]}
+    assert [f["id"] for f in questions["ehlo-shows-exchange-verbs"]["files"]] == [
+        "server-smtp-session"
+    ]
+    (shown,) = questions["ehlo-shows-exchange-verbs"]["files"]
+    assert shown["how"] == declared.how.get(lang) and "telnet localhost 25" in shown["how"]
+    assert questions["iis-reinstalled-after-exchange"]["files"] == []  # no file answers it
+    label = {"en": "File that answers it:", "fr": "Fichier qui y répond\u00a0:"}[lang]
+    text = CliRunner().invoke(main, ["diagnose", *args]).stdout
+    assert f"      {label} {declared.title.get(lang)} [server-smtp-session]\n" in text
+    markdown = CliRunner().invoke(main, ["diagnose", *args, "--format", "markdown"]).stdout
+    assert f"  - {label} **{declared.title.get(lang)}** (`server-smtp-session`)" in markdown
 
 
 def test_terminal_escapes_from_an_artifact_never_reach_the_terminal(tmp_path: Path):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -289,14 +290,22 @@ def sample_report() -> dict[str, Any]:
     """A real report, run in-process, in which every list the page describes has items."""
     from kbassist.cli import main
 
-    files = ["winsock-orphan-transport.reg", "ehlo-exchange2000.txt", "event-9671.txt"]
+    files = [str(SAMPLES / f) for f in ("winsock-orphan-transport.reg", "event-9671.txt")]
+    # A greeting without EHLO: its note asks for the SMTP session, and the EHLO question
+    # stays open, so both an artifact and a question carry the files that answer them.
+    greeting = Path(tempfile.mkdtemp()) / "greeting-only.txt"
+    greeting.write_text(
+        "220 mail01 Microsoft ESMTP MAIL Service, Version: 5.0.2195.6713 ready\r\n",
+        encoding="ascii",
+    )
+    files.append(str(greeting))
     answers = [
         "udp-packets-seen-at-client=yes",  # rules out udp-notifications-blocked
         "firewall-between-server-and-client=yes",
         "client-rebooted-without-logoff=yes",  # push-after-unclean-logoff stays open, with a rule
         "event-9671-logged=no",  # contradicted by event-9671.txt: a conflict
     ]
-    args = ["diagnose", *(str(SAMPLES / f) for f in files)]
+    args = ["diagnose", *files]
     args += [arg for answer in answers for arg in ("--answer", answer)]
     # --local-registry: a probe in the report without a network (on Linux its status is error).
     args += ["--local-registry", "--format", "json"]

@@ -32,7 +32,7 @@ def test_every_part_of_the_pack_is_documented(lang: str):
     for r in pack.model.rules:
         assert f"- **{r.id}** (" in text
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
-    assert sum(t.type == "table_open" for t in tokens) == 2
+    assert sum(t.type == "table_open" for t in tokens) == 2  # questions, facts
 
 
 def test_rules_in_plain_words_with_their_evidence():
@@ -110,3 +110,22 @@ def test_a_free_text_source_is_shown_as_written(tmp_path: Path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("source: demo#symptoms", 'source: "vendor manual, ch. 3"', 1))
     assert "  - source: vendor manual, ch. 3\n" in docs(str(folder))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_files_are_listed_with_their_how_to_and_the_questions_they_answer(lang: str):
+    text = docs("--lang", lang)
+    pack = load_pack()
+    title = {"en": "## Files the pack reads", "fr": "## Fichiers que le pack lit"}[lang]
+    files = text[text.index(title) : text.index("\n## ", text.index(title) + 1)]
+    how = {"en": "How to make it", "fr": "Comment l'obtenir"}[lang]
+    for f in pack.model.files:
+        assert f"### {f.title.get(lang)} (`{f.id}`)" in files
+        assert f"`{f.kind}`" in files
+        assert f"{how}: {f.how.get(lang)}" in files
+    smtp = files[files.index("(`server-smtp-session`)") :]
+    answers = {"en": "answers", "fr": "répond à"}[lang]
+    assert smtp.split("\n### ")[0].count(f"- {answers}: `ehlo-shows-exchange-verbs`") == 1
+    answered = {"en": "files that answer it", "fr": "fichiers qui y répondent"}[lang]
+    assert f"{answered} `server-application-log`" in text  # under event-9671-logged
+    assert "- `symptom`:" not in text  # no file answers the symptom

@@ -69,12 +69,29 @@ def test_missing_french_is_kb101_with_its_line(pack_copy: Path):
         "          fr: Les nouveaux messages arrivent en retard dans Outlook\n",  # choice label
         "      fr: Un transport Winsock n'a pas de clé Services correspondante\n",  # cause title
         "      fr: Le profil Outlook a PR_DISABLE_WINSOCK à 0.\n",  # rule because
+        '      fr: "La sortie d\'EnumProt sur le serveur"\n',  # file title
     ],
 )
 def test_kb101_covers_labels_titles_and_because(pack_copy: Path, old: str):
     before = lint(open_pack(pack_copy))
     edit(pack_copy, old, "")
     assert added_codes(pack_copy, before) == ["KB101"]
+
+
+def test_a_file_whose_how_lacks_french_is_kb101(pack_copy: Path):
+    before = lint(open_pack(pack_copy))
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    entry = text.index("  - id: client-dpmon-trace\n")
+    how = text.index("    how:\n", entry)
+    start = text.index("      fr: >-\n", how)
+    end = text.index("\n\n", start)
+    line = text[:how].count("\n") + 1
+    (pack_copy / "pack.yaml").write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    assert added_codes(pack_copy, before) == ["KB101"]
+    (found,) = findings(pack_copy, "KB101")
+    assert found == (
+        f"{pack_copy / 'pack.yaml'}:{line}: KB101 file 'client-dpmon-trace' how has no fr text"
+    )
 
 
 def test_placeholders_that_differ_are_kb105(pack_copy: Path):
@@ -123,6 +140,36 @@ def test_fact_never_read_is_kb203_unless_ignored(pack_copy: Path):
     assert findings(pack_copy, "KB203") == [
         f"{pack_copy / 'pack.yaml'}:{line}: KB203 fact 'winsock.transport-count' is never read"
     ]
+
+
+def drop_file(pack_copy: Path, file_id: str) -> None:
+    """The pack without one entry of its ``files`` list."""
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    start = text.index(f"  - id: {file_id}\n")
+    end = text.index("\n\n", start)
+    (pack_copy / "pack.yaml").write_text(text[:start] + text[end + 2 :], encoding="utf-8")
+
+
+def test_a_covering_fact_no_file_and_no_probe_yields_is_kb204(pack_copy: Path):
+    before = lint(open_pack(pack_copy))
+    drop_file(pack_copy, "server-application-log")
+    assert added_codes(pack_copy, before) == ["KB204"]
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    line = text[: text.index("    covered_by: [event.msexchangeis-9671.count]")].count("\n") + 1
+    assert findings(pack_copy, "KB204") == [
+        f"{pack_copy / 'pack.yaml'}:{line}: KB204 question 'event-9671-logged' is covered by "
+        "fact 'event.msexchangeis-9671.count', which no declared file (under 'files') yields "
+        "and no probe reports"
+    ]
+
+
+def test_a_covering_fact_a_probe_reports_is_not_kb204(pack_copy: Path):
+    """Without the SMTP session file, the SMTP probe still gives the EHLO verbs."""
+    drop_file(pack_copy, "server-smtp-session")
+    assert findings(pack_copy, "KB204") == []
+    # and udp-packets-seen-at-client, which no file answers, is the udp-listen probe's
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    assert "    covered_by: [udp.datagrams-received]" in text
 
 
 def test_duplicate_rule_is_kb301(pack_copy: Path):
@@ -563,6 +610,28 @@ def test_kb106_fixes(text: str, fixed: str):
     from kbassist.authoring import typography
 
     assert typography.fix_text(text) == fixed
+
+
+def test_kb106_fixes_block_scalars_line_by_line_and_leaves_what_it_cannot():
+    from kbassist.authoring import typography
+
+    text = (
+        "how:\n"
+        "  fr: >-\n"
+        "    Sur le serveur : lancez `EnumProt > EnumProt.txt` ;\n"
+        "    puis envoyez-le.\n"
+        "other:\n"
+        "  fr: >\n"
+        "    Une ligne repliée\n"
+        "    ; qui commence par un point-virgule\n"
+    )
+    fixed = typography.fix_yaml(text)
+    assert fixed == text.replace("serveur :", f"serveur{NBSP}:").replace("` ;", f"`{NNBSP};")
+    values = [t.value for t in typography.yaml_french(fixed)]
+    assert values[0] == (
+        f"Sur le serveur{NBSP}: lancez `EnumProt > EnumProt.txt`{NNBSP}; puis envoyez-le."
+    )
+    assert list(typography.issues(values[1]))  # a mark after a fold stays for a person
 
 
 def unfix(path: Path) -> None:

@@ -122,3 +122,21 @@ def test_schema_shows_the_review_block_and_the_risk_factor_role(tmp_path):
     assert errors(schema, data, schema) == []
     data["rules"][0]["review"]["sorce"] = data["rules"][0]["review"].pop("source")
     assert any(f.startswith(".rules[0].review") for f in errors(schema, data, schema))
+
+
+def test_schema_describes_the_files_a_pack_reads():
+    from kbassist.evidence import KINDS
+
+    schema = schema_from_cli()
+    assert schema["properties"]["files"]["items"] == {"$ref": "#/$defs/FileDecl"}
+    file = schema["$defs"]["FileDecl"]
+    assert set(file["required"]) == {"id", "kind", "facts", "title", "how"}
+    assert file["additionalProperties"] is False
+    assert sorted(file["properties"]["kind"]["enum"]) == sorted(KINDS)
+    data = bundled()
+    assert len(data["files"]) == 7 and errors(schema, data, schema) == []
+    data["files"][0]["kind"] = "regedit"
+    data["files"][1]["howto"] = data["files"][1].pop("how")
+    found = errors(schema, data, schema)
+    assert ".files[0].kind: not in enum" in found
+    assert ".files[1].howto: unknown key" in found and ".files[1].how: missing" in found

@@ -213,3 +213,52 @@ def test_a_fact_compared_with_a_fact_is_checked(pack_copy: Path, new: str, probl
     problems = problems_for(pack_copy)
     assert problems and all(problem in p for p in problems[:1]), problems
     assert problems[0].startswith(f"{pack_copy / 'pack.yaml'}:{line}:")
+
+
+# --- files: what the pack can read, and how to make each ------------------------------
+
+SERVICES_KIND = "  - id: server-services-export\n    kind: registry-export\n"
+
+
+def test_a_file_of_an_unknown_kind_is_refused_with_its_line(pack_copy: Path):
+    line = edit(pack_copy, SERVICES_KIND, SERVICES_KIND.replace("registry-export", "regedit"))
+    problems = problems_for(pack_copy)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{pack_copy / 'pack.yaml'}:{line + 1}:")
+    assert "files.0.kind" in problems[0] and "'registry-export'" in problems[0]
+
+
+def test_a_file_yielding_an_undeclared_fact_is_refused(pack_copy: Path):
+    line = edit(pack_copy, "      - winsock.orphan-transports\n", "      - winsock.orphans\n")
+    problems = problems_for(pack_copy)
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{pack_copy / 'pack.yaml'}:{line}:")
+    assert "unknown fact 'winsock.orphans' (declare it under 'facts')" in problems[0]
+
+
+def test_a_file_declared_twice_names_both_places(pack_copy: Path):
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    first = text[: text.index("  - id: server-services-export\n")].count("\n") + 1
+    line = edit(pack_copy, "  - id: client-dpmon-trace\n", "  - id: server-services-export\n")
+    assert problems_for(pack_copy) == [
+        f"{pack_copy / 'pack.yaml'}:{line}:5: file 'server-services-export' is already "
+        f"defined at {pack_copy / 'pack.yaml'}:{first}"
+    ]
+
+
+def test_a_file_without_how_is_refused(pack_copy: Path):
+    text = (pack_copy / "pack.yaml").read_text(encoding="utf-8")
+    start = text.index("    how:\n", text.index("  - id: server-enumprot-output"))
+    end = text.index("\n  - id:", start)
+    (pack_copy / "pack.yaml").write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    (problem,) = problems_for(pack_copy)
+    assert "files.4: missing key 'how'" in problem
+
+
+def test_the_kinds_a_pack_file_may_name_are_the_readers_kinds():
+    import typing
+
+    from kbassist.evidence import KINDS
+    from kbassist.pack.model import ArtifactKind
+
+    assert set(typing.get_args(ArtifactKind)) == set(KINDS)

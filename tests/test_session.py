@@ -89,6 +89,22 @@ def test_probe_results_count_as_evidence(session):
     assert session.report().probes[0].status == "fault"
 
 
+def test_a_probe_note_asking_for_a_file_brings_its_how_to_and_is_saved(
+    session, diagnoser, tmp_path
+):
+    from kbassist.probes.smtp import FIREWALL_NOTE
+
+    result = ProbeResult("smtp", "mail01:25", "ok", "EHLO lists both", notes=[FIREWALL_NOTE])
+    session.add_probe_results([result])
+    (probe,) = session.report().probes
+    assert [f.id for f in probe.files] == ["server-smtp-session"]
+    saved = tmp_path / "s.json"
+    session.save(saved)
+    resumed = Session.load(saved, diagnoser)
+    assert resumed.probes[0].notes == [FIREWALL_NOTE]
+    assert resumed.report().probes == session.report().probes
+
+
 def test_language_switch_keeps_the_work(session):
     session.answer("cisco-vpn-version", "3.6.3")
     session.answer("mail-shows-after-folder-switch", "yes")

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from textual.widgets import (
     Button,
+    Collapsible,
     Footer,
     Input,
     Label,
@@ -469,7 +470,9 @@ async def test_at_80_columns_every_key_and_tab_is_on_screen(lang: str):
 
 @pilot_test
 async def test_a_yes_no_question_after_another_reuses_the_widgets_on_screen():
-    """The common step of an interview updates texts in place rather than remounting."""
+    """The common step of an interview updates texts in place rather than remounting.
+
+    Not when a file answers either question: its how-to is mounted with the panel."""
     app = KbassistApp()
     cause, script = INTERVIEWS[2]  # several yes/no questions in a row
     async with app.run_test(size=SIZE) as pilot:
@@ -482,6 +485,8 @@ async def test_a_yes_no_question_after_another_reuses_the_widgets_on_screen():
             await answer(pilot, app, script.get(question_id, "unknown"))
             following = app.asking()
             if button is None or following is None or pack.questions[following].kind != "yesno":
+                continue
+            if app.session.question_files(question_id) or app.session.question_files(following):
                 continue
             shown = str(app.query_one("#question-text", Static).render())
             assert shown == pack.questions[following].text.en
@@ -530,3 +535,64 @@ async def test_an_answer_the_files_contradict_is_shown_first_on_the_results():
         text = str(shown.render())
         assert text.startswith("⚠ event-9671-logged was answered no, but ")
         assert "event.msexchangeis-9671.count = 1" in text
+
+
+def declared_file(app: KbassistApp, file_id: str):
+    return {f.id: f for f in app.session.diagnoser.pack.model.files}[file_id]
+
+
+@pilot_test
+async def test_a_question_a_file_answers_shows_how_to_make_it_and_leads_to_the_files_tab():
+    app = KbassistApp()
+    smtp = declared_file(app, "server-smtp-session")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await reach(pilot, app, {"symptom": "mail-stuck-in-queue"}, "ehlo-shows-exchange-verbs")
+        how = app.query_one("#how-to-server-smtp-session", Collapsible)
+        assert how.collapsed and how.title == f"File that answers it: {smtp.title.en}"
+        await pilot.click("#how-to-server-smtp-session CollapsibleTitle")
+        await settle(pilot, app)
+        assert not how.collapsed
+        text = str(how.query_one(".how-to-text", Static).render())
+        assert text == smtp.how.en.replace("`", "")  # code spans shown in bold
+        assert "telnet localhost 25" in text
+        await pilot.press("f6")  # in French, from the same declaration
+        await settle(pilot, app)
+        how = app.query_one("#how-to-server-smtp-session", Collapsible)
+        assert how.title == f"Fichier qui y répond\u00a0: {smtp.title.fr}"
+        await pilot.press("f6")
+        await settle(pilot, app)
+        # The next yes/no question has no file: the panel is mounted anew, without it.
+        await answer(pilot, app, "unknown")
+        assert app.asking() != "ehlo-shows-exchange-verbs"
+        assert not app.query(".how-to")
+        await pilot.press("f5")  # back to it, then to the file it asks for
+        await settle(pilot, app)
+        assert app.asking() == "ehlo-shows-exchange-verbs"
+        await pilot.click("#how-to-server-smtp-session CollapsibleTitle")
+        await settle(pilot, app)
+        await pilot.click("#add-file-server-smtp-session")
+        await settle(pilot, app)
+        assert app.current_tab == "evidence"
+        assert app.focused is app.query_one("#file-path", Input)
+
+
+@pilot_test
+async def test_a_file_that_cannot_prove_an_orphan_shows_how_to_export_services(tmp_path: Path):
+    from .test_diagnose_artifacts import SERVICES, winsock_only_export
+
+    app = KbassistApp()
+    services = declared_file(app, "server-services-export")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f2")
+        await settle(pilot, app)
+        field = app.query_one("#file-path", Input)
+        field.value = str(winsock_only_export(tmp_path))
+        await pilot.press("enter")
+        await settle(pilot, app)
+        (how,) = app.query("#evidence-panel .how-to")
+        assert isinstance(how, Collapsible) and not how.collapsed
+        assert how.title == f"File to send: {services.title.en}"
+        text = str(how.query_one(".how-to-text", Static).render())
+        assert text == services.how.en.replace("`", "") and SERVICES in text

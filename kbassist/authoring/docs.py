@@ -1,6 +1,7 @@
 """`pack docs`: a Markdown reference of a pack for reviewers who do not read YAML.
 
-Questions, facts, findings and causes in the chosen language; for each
+Questions, facts, the files the pack reads (with how to make each and the
+questions each answers), findings and causes in the chosen language; for each
 conclusion the rules for and against it in plain words, with the evidence
 (answers, facts, findings) each one reads and its review (source, other
 causes of the same evidence, why its certainty), so a reviewer can argue
@@ -42,6 +43,12 @@ LABELS = {
         "why": "why this certainty",
         "asked": "asked when",
         "covered": "not asked when evidence gives",
+        "answered_by": "files that answer it",
+        "files": "Files the pack reads",
+        "file_kind": "kind",
+        "yields": "yields",
+        "answers": "answers",
+        "how": "How to make it",
         "thresholds": "Concluded at {conclude}, ruled out at {rule_out}.",
         "any": "any text",
         "version": "a version",
@@ -72,6 +79,12 @@ LABELS = {
         "why": "pourquoi cette certitude",
         "asked": "posée quand",
         "covered": "non posée si les preuves donnent",
+        "answered_by": "fichiers qui y répondent",
+        "files": "Fichiers que le pack lit",
+        "file_kind": "type",
+        "yields": "donne",
+        "answers": "répond à",
+        "how": "Comment l'obtenir",
         "thresholds": "Conclue à {conclude}, écartée à {rule_out}.",
         "any": "texte libre",
         "version": "une version",
@@ -121,6 +134,9 @@ def pack_docs(source: PackSource, lang: str = "en") -> str:
             notes.append(f"{t['asked']} `{condition(pack.compiled_condition(q.ask_when))}`")
         if q.covered_by:
             notes.append(f"{t['covered']} " + ", ".join(f"`{f}`" for f in q.covered_by))
+        files = pack.files_yielding(q.covered_by)
+        if files:
+            notes.append(f"{t['answered_by']} " + ", ".join(f"`{f.id}`" for f in files))
         if notes:
             out.append(f"- `{q.id}`: " + "; ".join(notes))
     out.append("")
@@ -130,6 +146,8 @@ def pack_docs(source: PackSource, lang: str = "en") -> str:
     for f in model.facts:
         out.append(f"| `{f.name}` | {f.type} | {_cell(_text(f.help, lang))} |")
     out.append("")
+
+    out += _files(source, lang)
 
     if model.findings:
         out += [f"## {t['findings']}", ""]
@@ -148,6 +166,23 @@ def pack_docs(source: PackSource, lang: str = "en") -> str:
         out.append("")
         out += _rules(source, c.id, lang)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _files(source: PackSource, lang: str) -> list[str]:
+    """Each file the pack reads: its kind, the facts it yields, what it answers, how to make it."""
+    model, t = source.pack.model, LABELS[lang]
+    if not model.files:
+        return []
+    out = [f"## {t['files']}", ""]
+    for f in model.files:
+        answers = [q.id for q in model.questions if set(q.covered_by) & set(f.facts)]
+        out += [f"### {f.title.get(lang)} (`{f.id}`)", ""]
+        out.append(f"- {t['file_kind']}: `{f.kind}`")
+        out.append(f"- {t['yields']}: " + ", ".join(f"`{name}`" for name in f.facts))
+        if answers:
+            out.append(f"- {t['answers']}: " + ", ".join(f"`{q}`" for q in answers))
+        out += ["", f"{t['how']}: {f.how.get(lang)}", ""]
+    return out
 
 
 def _section(source: PackSource, ref: SectionRef, lang: str) -> str:

@@ -5,7 +5,7 @@ finds packs that run but mislead: text missing in one language, rules that
 can never fire, parts nothing uses. Each finding has a stable code:
 
 * KB101 a text has English but no French (question text/help, choice label,
-  cause title/summary, finding title, fact help, rule ``because``)
+  cause title/summary, finding title, fact help, file title/how, rule ``because``)
 * KB102 an article exists in one language only
 * KB103 an article section (anchor) exists in one language only
 * KB104 a fix section has a different number of steps, or of notes, in each language
@@ -21,6 +21,9 @@ can never fire, parts nothing uses. Each finding has a stable code:
 * KB201 a cause or finding that no rule can conclude
 * KB202 a question that no rule (nor any cause's ``fix_when``) reads
 * KB203 a fact declared but never read (by a rule, ``ask_when`` or ``covered_by``)
+* KB204 a question ``covered_by`` a fact that no file of ``files`` yields and no
+  live probe reports (the probes' ``FACTS``): nothing could answer it instead of
+  the user, and no report can say which file to send
 * KB301 a rule duplicating another (same target, sign and compiled condition)
 * KB302 a rule that can never fire (every case of its condition contradicts itself)
 * KB303 a rule without a complete ``review`` (source, others and certainty, the
@@ -52,6 +55,7 @@ from ..engine.certainty import combine
 from ..engine.compiler import CompiledRule, Lit, Ref
 from ..knowledge.articles import ArticleError
 from ..pack.model import LANGUAGES, Cause, Finding, LocalText
+from ..probes.catalog import probes_yielding
 from . import typography
 from .source import PackSource
 from .words import literal
@@ -78,6 +82,7 @@ def lint(source: PackSource) -> list[LintFinding]:
         *_texts(source),
         *_typography(source),
         *_usage(source),
+        *_unobtainable(source),
         *_rules(source),
         *_reviews(source),
         *_double_counting(source),
@@ -114,6 +119,9 @@ def _local_texts(source: PackSource) -> Iterator[tuple[tuple[Any, ...], str, Loc
             yield path, f"question {q.id!r} choice {choice.value!r} label", choice.label
     for i, f in enumerate(model.facts):
         yield ("facts", i, "help"), f"fact {f.name!r} help", f.help
+    for i, d in enumerate(model.files):
+        yield ("files", i, "title"), f"file {d.id!r} title", d.title
+        yield ("files", i, "how"), f"file {d.id!r} how", d.how
     for i, g in enumerate(model.findings):
         yield ("findings", i, "title"), f"finding {g.id!r} title", g.title
     for i, c in enumerate(model.causes):
@@ -220,6 +228,22 @@ def _usage(source: PackSource) -> Iterator[LintFinding]:
         key = f"fact:{f.name}"
         if key not in read and key not in asked and f.name not in covered:
             yield _pack_finding(source, "KB203", ("facts", i), f"fact {f.name!r} is never read")
+
+
+def _unobtainable(source: PackSource) -> Iterator[LintFinding]:
+    """KB204: a covering fact is worth declaring only if a file or a probe can give it."""
+    model = source.pack.model
+    from_files = {name for f in model.files for name in f.facts}
+    for i, q in enumerate(model.questions):
+        for j, name in enumerate(q.covered_by):
+            if name not in from_files and not probes_yielding(name):
+                yield _pack_finding(
+                    source,
+                    "KB204",
+                    ("questions", i, "covered_by", j),
+                    f"question {q.id!r} is covered by fact {name!r}, which no declared file "
+                    "(under 'files') yields and no probe reports",
+                )
 
 
 def _tree_lits(tree: tuple) -> Iterator[Lit]:

@@ -244,29 +244,57 @@ def yaml_french(text: str) -> list[YamlText]:
     return found
 
 
-def fix_yaml(text: str) -> str:
-    """``text`` with the French strings fixed in place; everything else byte for byte.
+def _fix_block(raw: str) -> str:
+    """A block scalar's source with each content line fixed; its indicator line kept."""
+    head, sep, body = raw.partition("\n")
+    lines = []
+    for line in body.split("\n"):
+        content = line.lstrip(" ")
+        lines.append(line[: len(line) - len(content)] + fix_text(content))
+    return head + sep + "\n".join(lines)
 
-    Only one-line plain and quoted scalars are edited (a block scalar's raw text
-    holds its indentation); the result is parsed again and every French value
-    must be the fixed value of the original, or ValueError is raised.
-    """
-    texts = yaml_french(text)
+
+def _replaced(text: str, edits: dict[int, tuple[YamlText, str]]) -> str:
     out: list[str] = []
     done = 0
-    for item in texts:
-        if not item.one_line or item.style not in (None, "'", '"'):
-            continue
-        raw = text[item.start : item.end]
-        new = fix_text(raw) if item.style is None else raw[0] + fix_text(raw[1:-1]) + raw[-1]
+    for item, new in edits.values():
         out += [text[done : item.start], new]
         done = item.end
     out.append(text[done:])
-    result = "".join(out)
-    after = yaml_french(result)
+    return "".join(out)
+
+
+def fix_yaml(text: str) -> str:
+    """``text`` with the French strings fixed in place; everything else byte for byte.
+
+    One-line plain and quoted scalars are fixed as a whole; a block scalar
+    (``>`` or ``|``) line by line, inside its indentation, and kept only when
+    its value comes out as the fixed value (a mark at the start of a line, or
+    a code span across lines, is left for a person: lint still reports it).
+    The result is parsed again and every French value must be the fixed value
+    of the original, or ValueError is raised.
+    """
+    texts = yaml_french(text)
+    edits: dict[int, tuple[YamlText, str]] = {}
+    for n, item in enumerate(texts):
+        raw = text[item.start : item.end]
+        if item.one_line and item.style in (None, "'", '"'):
+            new = fix_text(raw) if item.style is None else raw[0] + fix_text(raw[1:-1]) + raw[-1]
+        elif item.style in ("|", ">"):
+            new = _fix_block(raw)
+        else:
+            continue
+        if new != raw:
+            edits[n] = (item, new)
+    after = yaml_french(_replaced(text, edits))
+    for n in list(edits):
+        if texts[n].style in ("|", ">") and after[n].value != fix_text(texts[n].value):
+            del edits[n]
+    result = _replaced(text, edits)
     expect = [
-        fix_text(t.value) if t.one_line and t.style in (None, "'", '"') else t.value for t in texts
+        fix_text(t.value) if n in edits or (t.one_line and t.style in (None, "'", '"')) else t.value
+        for n, t in enumerate(texts)
     ]
-    if [t.value for t in after] != expect:
+    if [t.value for t in yaml_french(result)] != expect:
         raise ValueError("fixing French typography would change more than the spaces")
     return result

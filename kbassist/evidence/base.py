@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..case import Observation
 from ..errors import InputError, Problem
 from ..i18n import Message
+
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
 
 
 class ArtifactError(InputError):
@@ -26,10 +29,16 @@ class ArtifactError(InputError):
 
 @dataclass(frozen=True)
 class Note:
-    """Advice about an artifact in both languages, e.g. what to export next."""
+    """Advice about an artifact in both languages, e.g. what to export next.
+
+    ``wants`` names the facts the advice is after (a note saying "export the
+    Services key" wants ``winsock.orphan-count``): a report puts the how-to of
+    the pack's files that yield them next to the note.
+    """
 
     en: str
     fr: str
+    wants: tuple[str, ...] = ()
 
     def text(self, lang: str) -> str:
         return self.fr if lang == "fr" else self.en
@@ -59,7 +68,7 @@ class Artifact:
             "path": str(self.path),
             "kind": self.kind,
             "facts": {k: v[0] if len(v) == 1 else v for k, v in facts.items()},
-            "notes": [{"en": n.en, "fr": n.fr} for n in self.notes],
+            "notes": [{"en": n.en, "fr": n.fr, "wants": list(n.wants)} for n in self.notes],
             "warnings": [{"en": n.en, "fr": n.fr} for n in self.warnings],
         }
         if "events" in self.details:
@@ -86,7 +95,7 @@ class Head:
 
 
 class Reader(Protocol):
-    KIND: str
+    KIND: ArtifactKind
 
     def detect(self, head: Head) -> bool: ...
 

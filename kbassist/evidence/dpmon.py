@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .textfile import numbered_lines, open_text
 
-KIND = "dpmon-log"
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
+
+KIND: ArtifactKind = "dpmon-log"
 
 _FLAGS = re.IGNORECASE | re.ASCII
 _TRACE_LINE = re.compile(
@@ -39,18 +43,21 @@ _HEX = re.compile(r"\s*(?:0x0*([0-9a-f]{1,8})|(0))\s*", _FLAGS)
 _SUCCESS_NAMES = {"ecnone", "s_ok", "success_success", "error_success"}
 _KNOWN_CODES = {"ecnotsupported": 0x80040102, "mapi_e_no_support": 0x80040102}
 
+_WANTS = ("dpmon.registration-refused",)  # what a trace of the whole logon would show
 _NO_REGISTRATION = Note(
     en="The trace holds no new-mail notification registration "
     "(EcOpenSocketAndRegisterForNotifications): start DPMon before Outlook logs on.",
     fr="La trace ne contient aucune inscription aux notifications de nouveau courrier "
     "(EcOpenSocketAndRegisterForNotifications)\u00a0: lancez DPMon avant l'ouverture de "
     "session d'Outlook.",
+    wants=_WANTS,
 )
 _NO_RESULT = Note(
     en="The trace stops before the notification registration returned: "
     "capture the whole Outlook logon.",
     fr="La trace s'arrête avant le résultat de l'inscription aux notifications\u00a0: "
     "capturez toute l'ouverture de session d'Outlook.",
+    wants=_WANTS,
 )
 
 

@@ -15,12 +15,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..i18n import Message, msg
 from .base import Artifact, ArtifactError, Head
 from .textfile import numbered_lines, open_text
 
-KIND = "enumprot-output"
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
+
+KIND: ArtifactKind = "enumprot-output"
 
 _FLAGS = re.IGNORECASE | re.ASCII
 _TOKEN = re.compile(

@@ -17,14 +17,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .regfile import REG_DWORD, RegFormatError, RegParser, RegValue, is_header, little_endian
 from .textfile import open_text
 
-KIND = "registry-export"
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
+
+KIND: ArtifactKind = "registry-export"
 
 GLOBAL_SECTION = "13dbb0c8aa05101a9bb000aa002fc45a"  # a MAPI profile's global section
 _CONTROL_SET = re.compile(r"(?<![^\\])(?:current)?controlset\d*(?![^\\])")
@@ -45,6 +48,16 @@ _SERVICE_VALUES = {
 _SERVICE_KEYS = {key for key, _ in _SERVICE_VALUES}
 # The store reads its limits as REG_DWORD only: a string "64" there is no limit at all.
 _DWORD_ONLY = {"msexchangeis.max-registrations", "msexchangeis.max-client-context-size"}
+# Every fact this reader (and the live registry probe) can report.
+FACTS = (
+    "winsock.transport-count",
+    "winsock.orphan-count",
+    "winsock.orphan-transports",
+    *(fact for fact in _SERVICE_VALUES.values() if fact != "transports"),
+    "outlook.disable-winsock",
+    "outlook.winsock-disabled-profiles",
+    "outlook.fixed-udp-port",
+)
 
 
 def detect(head: Head) -> bool:
@@ -219,14 +232,14 @@ def _export_services_note(control_set: str, missing: list[str]) -> Note:
     return Note(
         en=(
             f"This export lists the Winsock transports but does not cover {key}, so it cannot "
-            f"show whether the keys of {names} exist. Export the whole {key} key "
-            "(regedit: select it, File > Export, Selected branch) and add that file."
+            f"show whether the keys of {names} exist. Export the whole {key} key and add "
+            "that file."
         ),
         fr=(
             f"Cette exportation contient la liste des transports Winsock mais pas la clé "
             f"{key}\u00a0: "
             f"elle ne permet pas de savoir si les clés de {names} existent. Exportez toute la "
-            f"clé {key} (regedit\u00a0: sélectionnez-la, Fichier > Exporter, Branche sélectionnée) "
-            "et ajoutez ce fichier."
+            f"clé {key} et ajoutez ce fichier."
         ),
+        wants=("winsock.orphan-count",),
     )

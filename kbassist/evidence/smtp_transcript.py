@@ -18,13 +18,16 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
 from .textfile import numbered_lines, open_text
 
-KIND = "smtp-transcript"
+if TYPE_CHECKING:
+    from ..pack.model import ArtifactKind
+
+KIND: ArtifactKind = "smtp-transcript"
 
 _FLAGS = re.IGNORECASE | re.ASCII
 _PREFIX = re.compile(r"^\s*(?:[SC]:|<<<|>>>)?\s*", _FLAGS)
@@ -51,6 +54,7 @@ _NO_EHLO = Note(
     "after connecting to list the verbs (X-LINK2STATE, XEXCH50).",
     fr="La transcription contient l'accueil du serveur mais pas de réponse à EHLO\u00a0: "
     "tapez EHLO après la connexion pour lister les verbes (X-LINK2STATE, XEXCH50).",
+    wants=tuple(VERB_FACTS),
 )
 
 
@@ -61,6 +65,7 @@ _MASKED_NOTE = Note(
     fr="Certains mots-clés EHLO sont masqués (XXXX...), comme le fait l'inspection SMTP "
     "d'un pare-feu\u00a0: impossible de savoir si X-LINK2STATE et XEXCH50 sont proposés. "
     "Refaites le test sur le serveur lui-même (telnet localhost 25, puis EHLO).",
+    wants=tuple(VERB_FACTS),
 )
 
 

@@ -148,6 +148,7 @@ def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, s
     for kind, items in (
         ("question", [q.id for q in model.questions]),
         ("fact", [f.name for f in model.facts]),
+        ("file", [f.id for f in model.files]),
         ("cause", [c.id for c in model.causes]),
         ("finding", [g.id for g in model.findings]),
         ("rule", [r.id for r in model.rules]),
@@ -168,6 +169,13 @@ def check_pack(model: PackModel, articles: ArticleLibrary) -> list[tuple[Path, s
         for j, name in enumerate(question.covered_by):
             if name not in facts:
                 problems.append((("questions", i, "covered_by", j), f"unknown fact {name!r}"))
+
+    for i, file in enumerate(model.files):
+        for j, name in enumerate(file.facts):
+            if name not in facts:
+                problems.append(
+                    (("files", i, "facts", j), f"unknown fact {name!r} (declare it under 'facts')")
+                )
 
     for i, rule in enumerate(model.rules):
         if rule.target not in causes | findings:

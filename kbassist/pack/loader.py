@@ -7,6 +7,7 @@ conditions are data that the compiler translates.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import metadata, resources
@@ -21,7 +22,7 @@ from ..errors import PackError, Problem
 from ..knowledge.articles import ArticleError, ArticleLibrary
 from . import cache
 from .checks import check_pack
-from .model import Cause, FactDecl, Finding, PackModel, Question, Thresholds
+from .model import Cause, FactDecl, FileDecl, Finding, PackModel, Question, Thresholds
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -90,6 +91,11 @@ class Pack:
     def question_order(self) -> dict[str, int]:
         """Each question's position in the pack: the tie-break when ranking."""
         return {q.id: i for i, q in enumerate(self.model.questions)}
+
+    def files_yielding(self, facts: Iterable[str]) -> list[FileDecl]:
+        """The declared files that yield any of these facts, in the pack's order."""
+        wanted = set(facts)
+        return [f for f in self.model.files if wanted.intersection(f.facts)]
 
     @property
     def thresholds(self) -> Thresholds:
@@ -160,7 +166,7 @@ def _merge(models: list[tuple[Located, PackModel]]) -> tuple[PackModel, list[Pro
     problems: list[Problem] = []
     first = models[0][1]
     merged: dict[str, list[Any]] = {
-        k: [] for k in ("questions", "facts", "findings", "causes", "rules")
+        k: [] for k in ("questions", "facts", "files", "findings", "causes", "rules")
     }
     seen: dict[tuple[str, str], str] = {}
     for located, model in models:

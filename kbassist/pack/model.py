@@ -221,6 +221,32 @@ class FactDecl(Strict):
     help: LocalText | None = None
 
 
+# The artifact kinds kbassist reads (docs/interface.md): each reader in kbassist.evidence
+# declares its ``KIND`` with this type, and a test keeps the two lists equal.
+ArtifactKind = Literal[
+    "registry-export", "event-log", "enumprot-output", "dpmon-log", "smtp-transcript"
+]
+
+
+class FileDecl(Strict):
+    """A file the pack can read: which kind, which facts it yields, and how to make it.
+
+    Two files of one kind (two registry keys) are two entries. Reports attach a
+    file's ``how`` to every question its facts answer (``covered_by``).
+    """
+
+    id: Id
+    kind: ArtifactKind = Field(description="The artifact kind its reader recognises.")
+    facts: list[FactName] = Field(
+        min_length=1, description="Declared facts this file yields when it is sent."
+    )
+    title: LocalText = Field(description="What the file is, e.g. 'the server's Services key'.")
+    how: LocalText = Field(
+        description="How to make it: where (server or client), which key, log or command, "
+        "and which format to save."
+    )
+
+
 class Finding(Strict):
     """An intermediate conclusion that other rules can build on."""
 
@@ -351,6 +377,9 @@ class PackModel(Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     questions: list[Question] = Field(default_factory=list)
     facts: list[FactDecl] = Field(default_factory=list)
+    files: list[FileDecl] = Field(
+        default_factory=list, description="The files the pack can read, each declared once."
+    )
     findings: list[Finding] = Field(default_factory=list)
     causes: list[Cause] = Field(min_length=1)
     rules: list[Rule] = Field(min_length=1)

@@ -9,7 +9,7 @@ with the source ``probe:NAME``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 from ..case import Observation
 from ..evidence.base import Note
@@ -70,6 +70,8 @@ class Probe(Protocol):
     name: str
     target: str
     timeout: float
+    # The facts it can report: names, or patterns such as "tcp.port-*" (fnmatch).
+    FACTS: ClassVar[tuple[str, ...]]
 
     async def run(self) -> ProbeResult: ...
 

@@ -15,9 +15,10 @@ import importlib
 import sys
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from ..evidence.regfile import RegParser, RegValue
+from ..evidence.registry import FACTS as REGISTRY_FACTS
 from ..evidence.registry import GLOBAL_SECTION, RegistryFacts
 from ..i18n import msg
 from .base import ProbeResult
@@ -173,6 +174,8 @@ def _merge(old: Any, new: Any) -> Any:
 class RegistryProbe:
     name = "registry"
     target = "local registry"
+    # The facts it can report (pack lint KB204 reads them): a .reg export's of its keys.
+    FACTS: ClassVar[tuple[str, ...]] = REGISTRY_FACTS
 
     def __init__(self, timeout: float = 10.0, source: RegistrySource | None = None):
         self.timeout = timeout

@@ -18,7 +18,7 @@ import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..evidence.base import Note
 from ..evidence.smtp_transcript import (
@@ -60,6 +60,7 @@ FIREWALL_NOTE = Note(
     "pas\u00a0: des verbes "
     "absents vus à travers lui ne prouvent rien. Refaites le test depuis le côté serveur "
     "du pare-feu, ou sur le serveur lui-même (telnet localhost 25).",
+    wants=tuple(VERB_FACTS),
 )
 MASKED_BANNER_NOTE = Note(
     en="The greeting is masked with asterisks, the mark of a Cisco PIX 'fixup smtp' "
@@ -67,6 +68,7 @@ MASKED_BANNER_NOTE = Note(
     fr="L'accueil est masqué par des astérisques, signe d'un Cisco PIX avec "
     "«\u00a0fixup smtp\u00a0» "
     "(Mailguard) entre ce poste et le serveur\u00a0: il bloque aussi EHLO.",
+    wants=tuple(VERB_FACTS),
 )
 
 
@@ -156,6 +158,14 @@ class SmtpProbe:
     """Connects, reads the greeting, sends EHLO, and looks for Exchange 2000's verbs."""
 
     name = "smtp"
+    # The facts it can report (pack lint KB204 reads them).
+    FACTS: ClassVar[tuple[str, ...]] = (
+        "smtp.banner",
+        "smtp.banner-version",
+        "smtp.ehlo-keywords",
+        *VERB_FACTS,
+        "smtp.ehlo-masked",
+    )
 
     def __init__(
         self, host: str, port: int = 25, timeout: float = 10.0, helo_name: str = "kbassist"

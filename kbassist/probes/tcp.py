@@ -15,7 +15,7 @@ import contextlib
 import errno
 import socket
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from ..i18n import Message, located, msg
 from .base import ProbeResult, Status, check_target
@@ -143,6 +143,8 @@ class TcpProbe:
     """Connects to host:port once and reports open / refused / filtered / unreachable."""
 
     name = "tcp"
+    # The facts it can report (pack lint KB204 reads them): tcp.port-25 and so on.
+    FACTS: ClassVar[tuple[str, ...]] = ("tcp.port-*",)
 
     def __init__(self, host: str, port: int, timeout: float = 5.0):
         check_target(host, port, timeout)

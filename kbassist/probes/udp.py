@@ -26,7 +26,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..evidence.base import Note
 from ..i18n import Message, located, msg
@@ -246,6 +246,12 @@ class UdpListenProbe:
     """
 
     name = "udp-listen"
+    # The facts it can report (pack lint KB204 reads them).
+    FACTS: ClassVar[tuple[str, ...]] = (
+        "udp.datagrams-received",
+        "udp.source-address",
+        "udp.nat-suspected",
+    )
 
     def __init__(
         self,
@@ -447,6 +453,8 @@ class UdpSendProbe:
     """Run on the server: send ``count`` nonce-stamped datagrams to the client's listener."""
 
     name = "udp-send"
+    # No facts: the listener reports what arrived; the sender only what it sent.
+    FACTS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -583,6 +591,8 @@ class UdpRefusedProbe:
     """Send to one UDP port and tell ICMP port unreachable, a reply, and silence apart."""
 
     name = "udp-refused"
+    # The facts it can report (pack lint KB204 reads them).
+    FACTS: ClassVar[tuple[str, ...]] = ("udp.icmp-port-unreachable", "udp.reply-received")
     attempts = 3  # a single datagram may be lost; ICMP errors are rate-limited
 
     def __init__(self, host: str, port: int, timeout: float = 3.0):

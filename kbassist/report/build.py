@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from .model import (
     CauseReport,
     ChoiceReport,
     EvidenceItem,
+    FileReport,
     FixStep,
     OpenCause,
     ProbeReport,
@@ -153,8 +155,9 @@ class _Texts:
     def __init__(self, pack: Pack, lang: str):
         self.pack, self.lang = pack, lang
         self._conditions: dict[tuple[int, int], list[str]] = {}
-        self._questions: dict[str, tuple[dict[str, Any], list[ChoiceReport]]] = {}
+        self._questions: dict[str, tuple[dict[str, Any], list[ChoiceReport], list[FileReport]]] = {}
         self._causes: dict[tuple[str, int], _Fixed] = {}
+        self._files: dict[str, FileReport] = {}
         self.titles = {cause_id: c.title.get(lang) for cause_id, c in pack.causes.items()}
         self.reason = _REASON.get(lang, _REASON["en"])
 
@@ -224,6 +227,21 @@ class _Texts:
             return None
         return str(self.pack.articles.get(ref.article, self.lang).sections[ref.section].text)
 
+    def files(self, wants: Iterable[str]) -> list[FileReport]:
+        """The pack's files that yield any of the facts ``wants``, in the pack's order."""
+        found = []
+        for decl in self.pack.files_yielding(wants):
+            report = self._files.get(decl.id)
+            if report is None:
+                report = self._files[decl.id] = FileReport(
+                    id=decl.id,
+                    kind=decl.kind,
+                    title=decl.title.get(self.lang),
+                    how=decl.how.get(self.lang),
+                )
+            found.append(report)
+        return found
+
     def question(self, question_id: str, usefulness: float) -> QuestionReport:
         found = self._questions.get(question_id)
         if found is None:
@@ -236,9 +254,17 @@ class _Texts:
                     "kind": q.kind,
                 },
                 [ChoiceReport(value=c.value, label=c.label.get(lang)) for c in q.choices],
+                self.files(q.covered_by),
             )
-        fields, choices = found
-        return QuestionReport(**fields, choices=list(choices), usefulness=usefulness)
+        fields, choices, files = found
+        return QuestionReport(
+            **fields, choices=list(choices), usefulness=usefulness, files=list(files)
+        )
+
+
+def files_yielding(pack: Pack, facts: Iterable[str], lang: str) -> list[FileReport]:
+    """The pack's files that yield any of ``facts``, as a report shows them in ``lang``."""
+    return _Texts.of(pack, lang).files(facts)
 
 
 def _traces(contributions: list[Contribution], texts: _Texts) -> list[RuleTrace]:
@@ -331,10 +357,17 @@ def build_report(
                 notes=[note[lang] for note in a.get("notes", [])],
                 warnings=[note[lang] for note in a.get("warnings", [])],
                 events=list(a.get("events", ())),
+                files=texts.files(f for note in a.get("notes", []) for f in note.get("wants", ())),
             )
             for a in case.artifacts
         ],
-        probes=[ProbeReport(**result.to_dict(lang)) for result in case.probes],
+        probes=[
+            ProbeReport(
+                **result.to_dict(lang),
+                files=texts.files(f for note in result.notes for f in note.wants),
+            )
+            for result in case.probes
+        ],
         answers=dict(case.answers),
         conflicts=find_conflicts(pack, case, lang),
     )

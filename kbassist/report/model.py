@@ -92,6 +92,16 @@ class ChoiceReport:
 
 
 @dataclass(slots=True, kw_only=True)
+class FileReport:
+    """A file of the pack that would give what is asked: what it is and how to make it."""
+
+    id: str  # the file's id in the pack
+    kind: str  # its artifact kind
+    title: str
+    how: str  # where to go, which key, log or command, which format
+
+
+@dataclass(slots=True, kw_only=True)
 class QuestionReport:
     id: str
     text: str
@@ -99,6 +109,7 @@ class QuestionReport:
     kind: str
     choices: list[ChoiceReport] = field(default_factory=list)
     usefulness: float
+    files: list[FileReport] = field(default_factory=list)  # files that answer it instead
 
 
 @dataclass(slots=True, kw_only=True)
@@ -109,6 +120,7 @@ class ArtifactReport:
     notes: list[str] = field(default_factory=list)  # e.g. what to export next
     warnings: list[str] = field(default_factory=list)  # what could not be read in a partial file
     events: list[dict[str, Any]] = field(default_factory=list)  # event logs only
+    files: list[FileReport] = field(default_factory=list)  # the files its notes ask for
 
 
 @dataclass(slots=True, kw_only=True)
@@ -121,6 +133,7 @@ class ProbeReport:
     details: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     elapsed: float
+    files: list[FileReport] = field(default_factory=list)  # the files its notes ask for
 
 
 @dataclass(slots=True, kw_only=True)

@@ -10,7 +10,7 @@ import unicodedata
 from typing import Any
 
 from ..i18n import decimal, percent, value_word
-from .model import CauseReport, FixStep, Report
+from .model import CauseReport, FileReport, FixStep, Report
 
 LABELS = {
     "en": {
@@ -34,6 +34,8 @@ LABELS = {
         "chosen": "Chosen because:",
         "if_not_fixed": "If the fix did not work:",
         "escalate": "When escalating, send:",
+        "answers": "File that answers it",
+        "send": "File to send",
         "colon": ":",
     },
     "fr": {
@@ -57,6 +59,8 @@ LABELS = {
         "chosen": "Choisi car\u00a0:",
         "if_not_fixed": "Si le correctif n'a pas suffi\u00a0:",
         "escalate": "Pour une escalade, joindre\u00a0:",
+        "answers": "Fichier qui y répond",
+        "send": "Fichier à envoyer",
         "colon": "\u00a0:",
     },
 }
@@ -80,6 +84,15 @@ def _pct(value: float, lang: str = "en") -> str:
 def _evidence_value(value: object, lang: str) -> str:
     """An answer's or fact's value as evidence shows it: raw in English, words in French."""
     return str(value) if lang == "en" else _value(value, lang)
+
+
+def _files_text(files: list[FileReport], label: str, indent: str) -> list[str]:
+    """Each file's title and id, then how to make it, one level further in."""
+    out: list[str] = []
+    for f in files:
+        out.append(f"{indent}{label} {safe(f.title)} [{f.id}]")
+        out += [f"{indent}  {safe(line)}" for line in f.how.splitlines()]
+    return out
 
 
 def to_text(report: Report) -> str:
@@ -138,21 +151,30 @@ def to_text(report: Report) -> str:
         for q in report.questions:
             choices = f" ({', '.join(ch.value for ch in q.choices)})" if q.choices else ""
             out.append(f"  - {q.id}{c} {safe(q.text)}{choices}")
+            out += _files_text(q.files, f"{t['answers']}{c}", "      ")
     sources = [
-        (f"{safe(a.path)}{c} {a.kind}", a.facts, a.notes, a.warnings) for a in report.artifacts
+        (f"{safe(a.path)}{c} {a.kind}", a.facts, a.notes, a.warnings, a.files)
+        for a in report.artifacts
     ]
-    checks: list[tuple[str, dict[str, Any], list[str], list[str]]] = [
-        (f"{p.name} {safe(p.target)}{c} {p.status} - {safe(p.message)}", p.facts, p.notes, [])
+    checks: list[tuple[str, dict[str, Any], list[str], list[str], list[FileReport]]] = [
+        (
+            f"{p.name} {safe(p.target)}{c} {p.status} - {safe(p.message)}",
+            p.facts,
+            p.notes,
+            [],
+            p.files,
+        )
         for p in report.probes
     ]
     for label, found in [(t["artifacts"], sources), (t["probes"], checks)]:
         if found:
             out += ["", f"{label}{c}"]
-        for title, facts, notes, warnings in found:
+        for title, facts, notes, warnings, files in found:
             out.append(f"  - {title}")
             out += [f"      {t['warning']}{c} {safe(w)}" for w in warnings]
             out += [f"      {safe(k)} = {safe(_value(v, lang))}" for k, v in facts.items()]
             out += [f"      ! {safe(note)}" for note in notes]
+            out += _files_text(files, f"{t['send']}{c}", "      ")
     return "\n".join(out) + "\n"
 
 
@@ -174,6 +196,13 @@ def _value(value: object, lang: str = "en") -> str:
 
 def _md_escape(text: object) -> str:
     return safe(text).replace("|", "\\|")
+
+
+def _files_md(files: list[FileReport], label: str, colon: str) -> list[str]:
+    return [
+        f"  - {label}{colon} **{_md_escape(f.title)}** (`{f.id}`){colon} {_md_escape(f.how)}"
+        for f in files
+    ]
 
 
 def to_markdown(report: Report) -> str:
@@ -235,7 +264,9 @@ def to_markdown(report: Report) -> str:
         out.append("")
     if report.questions:
         out += [f"**{t['questions']}**", ""]
-        out += [f"- {_md_escape(q.text)} (`{q.id}`)" for q in report.questions]
+        for q in report.questions:
+            out.append(f"- {_md_escape(q.text)} (`{q.id}`)")
+            out += _files_md(q.files, t["answers"], c)
         out.append("")
     if report.artifacts:
         out += [f"**{t['artifacts']}**", ""]
@@ -245,6 +276,7 @@ def to_markdown(report: Report) -> str:
             for k, v in a.facts.items():
                 out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v, lang))}`")
             out += [f"  - **{_md_escape(note)}**" for note in a.notes]
+            out += _files_md(a.files, t["send"], c)
         out.append("")
     if report.probes:
         out += [f"**{t['probes']}**", ""]
@@ -255,5 +287,6 @@ def to_markdown(report: Report) -> str:
             for k, v in p.facts.items():
                 out.append(f"  - `{_md_escape(k)}` = `{_md_escape(_value(v, lang))}`")
             out += [f"  - {_md_escape(note)}" for note in p.notes]
+            out += _files_md(p.files, t["send"], c)
         out.append("")
     return "\n".join(out)

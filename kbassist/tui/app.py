@@ -250,6 +250,9 @@ class KbassistApp(App[None]):
             self.session.add_probe_results(usable)
             self.refresh_panels()
 
+    def on_interview_panel_file_wanted(self, _event: InterviewPanel.FileWanted) -> None:
+        self.action_show("evidence")  # its path field takes the focus
+
     def show_article(self, article_id: str) -> None:
         library = self.session.diagnoser.pack.articles
         self.push_screen(ArticleScreen(library.get(article_id, self.session.lang).markdown))

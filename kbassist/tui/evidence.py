@@ -12,6 +12,7 @@ from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
 from ..report.render import safe
 from .dialogs import PathSuggester
+from .howto import how_to
 from .i18n import _
 from .views import kind_label
 
@@ -63,6 +64,9 @@ class EvidencePanel(Vertical):
                 if not artifact.observations and not artifact.notes:
                     lines.append("    " + _("nothing in it that the rules read"))
                 yield Static(Content(safe("\n".join(lines))), classes="file")
+                for file in kb.session.artifact_files(artifact):
+                    title = _("File to send: {title}").format(title=file.title)
+                    yield how_to(file, title, collapsed=False)
 
     def _add(self, text: str) -> None:
         if not text.strip():

@@ -6,13 +6,15 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..errors import InputError
 from ..report.render import safe
+from .howto import how_to
 from .i18n import N_, _, tr
 from .views import answer_label, question_view
 
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from .app import KbassistApp
 
 
-class InterviewPanel(Vertical):
+class InterviewPanel(VerticalScroll):
     """The current question, its answer widget, and the answers given so far."""
 
     # Not in the footer: the buttons carry their keys, and the footer needs the room.
@@ -35,11 +37,20 @@ class InterviewPanel(Vertical):
         return cast("KbassistApp", self.app)
 
     shape: str | None = None  # the kind of question on screen, unless it is being changed
+    with_files = False  # whether files that answer the question are on screen, under its answer
+
+    class FileWanted(Message):
+        """The agent will add a file that answers the question: the app shows the Files tab."""
+
+        def __init__(self, file_id: str) -> None:
+            super().__init__()
+            self.file_id = file_id
 
     def compose(self) -> ComposeResult:
         session = self.kb.session
         question_id = self.kb.asking()
         self.shape = None
+        self.with_files = False
         if question_id is None:
             yield Static(
                 _("No answer can change the result now: see the results (r)."), id="no-question"
@@ -68,6 +79,11 @@ class InterviewPanel(Vertical):
                 hint = _("e.g. 3.6.3, or none") if view.kind == "version" else _("Type the answer")
                 yield Input(placeholder=hint + " - " + _("Enter to answer"), id="answer-text")
             yield Label("", id="answer-error")
+            # Under the answer, so that opening one never moves the answer off the screen.
+            self.with_files = bool(view.files)
+            for file in view.files:
+                title = _("File that answers it: {title}").format(title=file.title)
+                yield how_to(file, title, collapsed=True, add=True)
         answered = self._answered()
         if answered:
             yield Label(_("Answers so far (Enter on one to change it):"), id="answered-title")
@@ -99,6 +115,8 @@ class InterviewPanel(Vertical):
         answered = self.query("#answered")
         if view.kind != "yesno" or view.current is not None or not answered:
             return False
+        if view.files or self.with_files:
+            return False  # the files under a question are mounted with it
         self.query_one("#question-text", Static).update(Content(view.text))
         help_text = self.query_one("#question-help", Static)
         help_text.update(Content(view.help or ""))
@@ -137,6 +155,10 @@ class InterviewPanel(Vertical):
             self.query_one("#answer-error", Label).update(Content(safe(reason)))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("add-file-"):
+            event.stop()
+            self.post_message(self.FileWanted(event.button.id.removeprefix("add-file-")))
+            return
         question_id = self.kb.asking()
         if question_id and event.button.id and event.button.id.startswith("answer-"):
             event.stop()

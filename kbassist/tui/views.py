@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..report.model import FileReport
 from ..session import Session
 from .i18n import N_, _
 
@@ -40,6 +41,7 @@ class QuestionView:
     help: str | None
     choices: list[tuple[str, str]]  # (value, label)
     current: str | None  # the answer given so far, when changing one
+    files: list[FileReport]  # files that answer it instead, with how to make each
 
 
 def question_view(session: Session, question_id: str) -> QuestionView:
@@ -52,6 +54,7 @@ def question_view(session: Session, question_id: str) -> QuestionView:
         help=question.help.get(lang) if question.help else None,
         choices=[(c.value, c.label.get(lang)) for c in question.choices],
         current=session.answers.get(question_id) if question_id in session.answers else None,
+        files=session.question_files(question_id),
     )
 
 

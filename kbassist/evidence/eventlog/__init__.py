@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ...i18n import msg
 from ..base import Artifact, ArtifactError, Head
@@ -17,7 +18,10 @@ from ..textfile import HEAD_BYTES, decode_head
 from . import classic, csvexport, evtxfile, wevtutil_text, wevtutil_xml
 from .collect import Collector
 
-KIND = "event-log"
+if TYPE_CHECKING:
+    from ...pack.model import ArtifactKind
+
+KIND: ArtifactKind = "event-log"
 # The loosest test (classic text: labelled lines anywhere near the top) comes last.
 FORMATS: tuple[ModuleType, ...] = (evtxfile, wevtutil_text, wevtutil_xml, csvexport, classic)
 

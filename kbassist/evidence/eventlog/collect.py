@@ -47,6 +47,7 @@ _NO_MESSAGE_NOTE = Note(
         "d'inscriptions aux notifications reste inconnu. Sur le serveur, lancez "
         '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` et envoyez le résultat.'
     ),
+    wants=("event.msexchangeis-9671.configured-max",),
 )
 
 
