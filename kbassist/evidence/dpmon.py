@@ -43,13 +43,13 @@ _NO_REGISTRATION = Note(
     en="The trace holds no new-mail notification registration "
     "(EcOpenSocketAndRegisterForNotifications): start DPMon before Outlook logs on.",
     fr="La trace ne contient aucune inscription aux notifications de nouveau courrier "
-    "(EcOpenSocketAndRegisterForNotifications) : lancez DPMon avant l'ouverture de "
+    "(EcOpenSocketAndRegisterForNotifications)\u00a0: lancez DPMon avant l'ouverture de "
     "session d'Outlook.",
 )
 _NO_RESULT = Note(
     en="The trace stops before the notification registration returned: "
     "capture the whole Outlook logon.",
-    fr="La trace s'arrête avant le résultat de l'inscription aux notifications : "
+    fr="La trace s'arrête avant le résultat de l'inscription aux notifications\u00a0: "
     "capturez toute l'ouverture de session d'Outlook.",
 )
 

@@ -204,9 +204,9 @@ def _export_services_note(control_set: str, missing: list[str]) -> Note:
             "(regedit: select it, File > Export, Selected branch) and add that file."
         ),
         fr=(
-            f"Cette exportation contient la liste des transports Winsock mais pas la clé {key} : "
-            f"elle ne permet pas de savoir si les clés de {names} existent. Exportez toute la "
-            f"clé {key} (regedit : sélectionnez-la, Fichier > Exporter, Branche sélectionnée) "
-            "et ajoutez ce fichier."
+            "Cette exportation contient la liste des transports Winsock mais pas la clé "
+            f"{key}\u00a0: elle ne permet pas de savoir si les clés de {names} existent. "
+            f"Exportez toute la clé {key} (regedit\u00a0: sélectionnez-la, Fichier > Exporter, "
+            "Branche sélectionnée) et ajoutez ce fichier."
         ),
     )

@@ -49,7 +49,7 @@ WINDOWS_2000_SMTP = "5.0.2195."
 _NO_EHLO = Note(
     en="The transcript has the server's greeting but no EHLO response: type EHLO "
     "after connecting to list the verbs (X-LINK2STATE, XEXCH50).",
-    fr="La transcription contient l'accueil du serveur mais pas de réponse à EHLO : "
+    fr="La transcription contient l'accueil du serveur mais pas de réponse à EHLO\u00a0: "
     "tapez EHLO après la connexion pour lister les verbes (X-LINK2STATE, XEXCH50).",
 )
 

@@ -55,16 +55,17 @@ FIREWALL_NOTE = Note(
     "can hide EHLO keywords it does not know, so verbs missing when seen through one are "
     "not proof: check again from the server's side of the firewall, or on the server "
     "itself (telnet localhost 25).",
-    fr="Un pare-feu qui inspecte SMTP (par exemple Cisco PIX/ASA « fixup smtp » ou "
-    "« inspect esmtp ») peut masquer les mots-clés EHLO qu'il ne connaît pas : des verbes "
-    "absents vus à travers lui ne prouvent rien. Refaites le test depuis le côté serveur "
-    "du pare-feu, ou sur le serveur lui-même (telnet localhost 25).",
+    fr="Un pare-feu qui inspecte SMTP (par exemple Cisco PIX/ASA «\u00a0fixup smtp\u00a0» "
+    "ou «\u00a0inspect esmtp\u00a0») peut masquer les mots-clés EHLO qu'il ne connaît "
+    "pas\u00a0: des verbes absents vus à travers lui ne prouvent rien. Refaites le test "
+    "depuis le côté serveur du pare-feu, ou sur le serveur lui-même (telnet localhost 25).",
 )
 MASKED_BANNER_NOTE = Note(
     en="The greeting is masked with asterisks, the mark of a Cisco PIX 'fixup smtp' "
     "(Mailguard) between here and the server: it also blocks EHLO.",
-    fr="L'accueil est masqué par des astérisques, signe d'un Cisco PIX avec « fixup smtp » "
-    "(Mailguard) entre ce poste et le serveur : il bloque aussi EHLO.",
+    fr="L'accueil est masqué par des astérisques, signe d'un Cisco PIX avec "
+    "«\u00a0fixup smtp\u00a0» (Mailguard) entre ce poste et le serveur\u00a0: il bloque "
+    "aussi EHLO.",
 )
 
 

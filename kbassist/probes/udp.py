@@ -210,10 +210,11 @@ NO_DATAGRAM = Note(
         "above 1024 on both sides (KB 264035)."
     ),
     fr=(
-        "Rien n'est arrivé. Vérifiez que « kbassist probe udp-send » a été lancé sur le serveur "
-        "Exchange, vers ce port et avec ce nonce, pendant que cette sonde écoutait. Si c'est le "
-        "cas, un routeur ou un pare-feu bloque l'UDP venant du serveur : autorisez l'UDP du "
-        "serveur vers ce client, ports supérieurs à 1024 des deux côtés (KB 264035)."
+        "Rien n'est arrivé. Vérifiez que «\u00a0kbassist probe udp-send\u00a0» a été lancé sur "
+        "le serveur Exchange, vers ce port et avec ce nonce, pendant que cette sonde écoutait. "
+        "Si c'est le cas, un routeur ou un pare-feu bloque l'UDP venant du serveur\u00a0: "
+        "autorisez l'UDP du serveur vers ce client, ports supérieurs à 1024 des deux côtés "
+        "(KB 264035)."
     ),
 )
 
@@ -227,10 +228,11 @@ def nat_note(seen: str, expected: str) -> Note:
             "check that the server can reach them as registered."
         ),
         fr=(
-            f"Les datagrammes venaient de {seen} et non de l'adresse du serveur {expected} : un "
-            "équipement placé entre eux traduit probablement les adresses (NAT), ou le serveur a "
-            "émis depuis une autre de ses adresses. Outlook inscrit sa propre adresse et son port "
-            "pour les notifications : vérifiez que le serveur peut les joindre tels qu'inscrits."
+            f"Les datagrammes venaient de {seen} et non de l'adresse du serveur "
+            f"{expected}\u00a0: un équipement placé entre eux traduit probablement les adresses "
+            "(NAT), ou le serveur a émis depuis une autre de ses adresses. Outlook inscrit sa "
+            "propre adresse et son port pour les notifications\u00a0: vérifiez que le serveur "
+            "peut les joindre tels qu'inscrits."
         ),
     )
 
@@ -567,10 +569,10 @@ PORT_UNREACHABLE_NOTE = Note(
         "normal (KB 159302)."
     ),
     fr=(
-        "L'hôte a répondu ICMP « port inaccessible » : il est joignable et le chemin est ouvert, "
-        "mais rien n'écoute sur ce port UDP. Un client redémarré sans fermer sa session Outlook "
-        "répond ainsi aux notifications du serveur jusqu'à l'expiration de la session côté "
-        "serveur ; c'est normal (KB 159302)."
+        "L'hôte a répondu ICMP «\u00a0port inaccessible\u00a0»\u00a0: il est joignable et le "
+        "chemin est ouvert, mais rien n'écoute sur ce port UDP. Un client redémarré sans fermer "
+        "sa session Outlook répond ainsi aux notifications du serveur jusqu'à l'expiration de "
+        "la session côté serveur\u202f; c'est normal (KB 159302)."
     ),
 )
 

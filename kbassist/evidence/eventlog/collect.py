@@ -39,7 +39,7 @@ _NO_MESSAGE_NOTE = Note(
         '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` and send its output.'
     ),
     fr=(
-        "Cet export ne contient pas le texte de l'événement 9671 : le maximum configuré "
+        "Cet export ne contient pas le texte de l'événement 9671\u00a0: le maximum configuré "
         "d'inscriptions aux notifications reste inconnu. Sur le serveur, lancez "
         '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` et envoyez le résultat.'
     ),
