@@ -56,7 +56,8 @@ def test_rules_in_plain_words_with_their_evidence():
 def test_french_labels_and_text():
     text = docs("--lang", "fr")
     assert "## Faits tirés des preuves" in text
-    assert "Règles contre :" not in text and "Règles contre:" in text
+    assert "Règles contre\u00a0:" in text and "Règles contre:" not in text
+    assert "Conclue à 0,5, écartée à -0,5." in text and "(+0,90)\u00a0: `" in text
     assert "  - Le profil Outlook a PR_DISABLE_WINSOCK (00036618) activé." in text
     assert "Résolution\u00a0: supprimer les transports Winsock orphelins" in text
 
@@ -85,8 +86,8 @@ def test_invalid_pack_is_exit_3(pack_copy: Path):
         (
             "fr",
             [
-                "  - source: `demo#symptoms` (Symptômes)",
-                "  - autres causes de ces indices: Une panne de disque ou de réseau survit "
+                "  - source\u00a0: `demo#symptoms` (Symptômes)",
+                "  - autres causes de ces indices\u00a0: Une panne de disque ou de réseau survit "
                 "aussi\u202f; des règles contre l'écartent.",
             ],
         ),
