@@ -228,7 +228,7 @@ def _sentences(block: str) -> list[str]:
     return [s.strip() for s in found if _words(s.replace("|", " "))]
 
 
-_BLOCK_START = re.compile(r"\s*(?:(?:\d+\.|[-*+>])(?:\s+|$))+")  # list items, quotes
+_BLOCK_START = re.compile(r"^\s*(?:(?:\d+\.|[-*+>])(?:\s+|$))+")  # list items, quotes
 
 
 def article_sentences(markdown: str) -> list[tuple[int, str]]:
@@ -335,9 +335,12 @@ def test_the_copying_check_tells_a_reworded_sentence_from_a_rewritten_one():
     assert copied(facts, source) is None  # the same facts are fine
     markdown = "---\nid: x\n---\n\n## Heading {#h}\n\n```\nFAILED! 0x80040102\n```\n\n"
     markdown += '1. Click **OK**; then wait: the "Event ID"\n   shows `9671`.\n2. Done.\n'
+    markdown += "\nPorts 1024 to 65535. Then\nstop.\n"  # a number ending a sentence stays
     assert article_sentences(markdown) == [
         (11, "Click **OK**;"),
         (11, "then wait:"),
         (11, "the | shows | ."),
         (13, "Done."),
+        (15, "Ports 1024 to 65535."),
+        (15, "Then stop."),
     ]
