@@ -186,7 +186,9 @@ def test_a_message_is_its_english_text_and_says_itself_in_french():
     assert line == str(line) == "mail01:25: connection refused: dropped by a firewall?"
     assert type(str(line)) is str
     assert line.text("en") == str(line)
-    assert line.text("fr") == "mail01:25 : connexion refusée : bloqué par un pare-feu ?"
+    assert (
+        line.text("fr") == "mail01:25\u00a0: connexion refusée\u00a0: bloqué par un pare-feu\u202f?"
+    )
     named = core.msg("{name!r} should hold a number", name="Port {0}")  # braces in a param
     assert named.text("fr") == "'Port {0}' devrait contenir un nombre"
     assert core.msg("not in the catalog {n}", n=1).text("fr") == "not in the catalog 1"
@@ -217,36 +219,36 @@ BAD_FILES = [
         "cut.reg",
         b'REGEDIT4\n[HKEY_CURRENT_USER\\X]\n"a"=hex:01,\\\n',
         ":3: the file ends inside a value continued with '\\'",
-        ":3 : le fichier se termine au milieu d'une valeur prolongée par « \\ »",
+        ":3\u00a0: le fichier se termine au milieu d'une valeur prolongée par «\u00a0\\\u00a0»",
     ),
     (
         "notes.txt",
         b"Hello, the mail is late again.\n",
         ": unsupported artifact: not a registry export, event log, EnumProt output, "
         "DPMon trace or SMTP transcript",
-        " : fichier non reconnu : ni une exportation du Registre, ni un journal d'événements, "
-        "ni une sortie d'EnumProt, ni une trace DPMon, ni une transcription SMTP",
+        "\u00a0: fichier non reconnu\u00a0: ni une exportation du Registre, ni un journal "
+        "d'événements, ni une sortie d'EnumProt, ni une trace DPMon, ni une transcription SMTP",
     ),
     (
         "bad-dword.reg",
         b"REGEDIT4\n[HKEY_CURRENT_USER\\Software\\Microsoft\\Office\\11.0\\Outlook\\RPC]\n"
         b'"Port"=dword:12345678z\n',
         ":3: 'Port': dword '12345678z' is not 1 to 8 hex digits",
-        ":3 : 'Port' : le dword '12345678z' n'a pas de 1 à 8 chiffres hexadécimaux",
+        ":3\u00a0: 'Port'\u00a0: le dword '12345678z' n'a pas de 1 à 8 chiffres hexadécimaux",
     ),
     (
         "enumprot.txt",
         b'Testing for "TCPIP Support"!\nCalling EnumProtocols() ...\nDumping available '
         b"transports [2]\n0 - Protocol: MSAFD Tcpip [TCP/IP]\n",
         ":4: ends before EnumProt reported SUCCEEDED or FAILED",
-        ":4 : se termine avant qu'EnumProt n'affiche SUCCEEDED ou FAILED",
+        ":4\u00a0: se termine avant qu'EnumProt n'affiche SUCCEEDED ou FAILED",
     ),
     (
         "events.csv",
         b"Level,Date and Time,Source,Event ID,Task Category\n"
         b"Error,1/2/2006 10:00,MSExchangeIS,ninety,None,text\n",
         ":2: Event ID 'ninety' is not a number",
-        ":2 : l'ID d'événement 'ninety' n'est pas un nombre",
+        ":2\u00a0: l'ID d'événement 'ninety' n'est pas un nombre",
     ),
 ]
 
@@ -266,13 +268,14 @@ def test_a_refused_file_reads_as_before_in_english_and_in_french(
 
 def test_a_missing_file_and_a_probe_say_it_in_french_but_json_stays_english(tmp_path, diagnoser):
     missing = _refused(tmp_path / "gone.reg")
-    assert missing.text("fr") == f"{tmp_path / 'gone.reg'} : fichier introuvable"
+    assert missing.text("fr") == f"{tmp_path / 'gone.reg'}\u00a0: fichier introuvable"
     port = free_port()
     (result,) = run_probes([TcpProbe(HOST, port, timeout=2)])
     english = f"{HOST}:{port}: connection refused: nothing listens on the port, or a firewall "
     assert result.message == english + "rejects it"
     assert result.text("fr") == (
-        f"{HOST}:{port} : connexion refusée : rien n'écoute sur ce port, ou un pare-feu la rejette"
+        f"{HOST}:{port}\u00a0: connexion refusée\u00a0: rien n'écoute sur ce port, "
+        "ou un pare-feu la rejette"
     )
     assert type(result.to_dict("fr")["message"]) is str
     case = diagnoser.case()
@@ -485,7 +488,10 @@ async def test_textuals_own_notices_are_in_french():
         await pilot.press("ctrl+c")  # Textual: ctrl+c does not quit, it says how to
         await settle(pilot)
         notices = [(n.title, n.message) for n in app._notifications]
-        hint = ("Voulez-vous quitter ?", "Appuyez sur [b]ctrl+q[/b] pour quitter l'application")
+        hint = (
+            "Voulez-vous quitter\u202f?",
+            "Appuyez sur [b]ctrl+q[/b] pour quitter l'application",
+        )
         assert hint in notices
         assert app.query_one("HeaderIcon").tooltip == "Ouvrir la palette de commandes"
 
@@ -533,9 +539,9 @@ async def test_refused_files_and_a_refused_port_are_in_french_then_in_english(tm
         await asyncio.gather(*[w.wait() for w in app.workers if w.group == "probes"])
         await settle(pilot)
         log = {
-            "fr": f"… tcp {target} : vérification (jusqu'à 5 s)|✗ tcp {target} : problème "
-            f"trouvé — {target} : connexion refusée : rien n'écoute sur ce port, ou un pare-feu "
-            "la rejette",
+            "fr": f"… tcp {target}\u00a0: vérification (jusqu'à 5 s)|✗ tcp {target}\u00a0: "
+            f"problème trouvé — {target}\u00a0: connexion refusée\u00a0: rien n'écoute sur ce "
+            "port, ou un pare-feu la rejette",
             "en": f"… tcp {target}: checking (up to 5 s)|✗ tcp {target}: fault found — "
             f"{target}: connection refused: nothing listens on the port, or a firewall rejects it",
         }
@@ -568,6 +574,6 @@ async def test_an_answer_that_is_not_a_version_is_refused_in_french():
         await pilot.press(*"trois", "enter")
         await settle(pilot)
         assert shown(app, "#answer-error") == [
-            "cisco-vpn-version : 'trois' n'est ni une version (par ex. 3.6.3) ni l'une des "
-            "valeurs : none, unknown"
+            "cisco-vpn-version\u00a0: 'trois' n'est ni une version (par ex. 3.6.3) ni l'une des "
+            "valeurs\u00a0: none, unknown"
         ]

@@ -205,7 +205,8 @@ def test_a_changed_pack_file_is_loaded_again(cache_dir: Path, pack_copy: Path):
 def test_a_changed_or_added_article_is_read_again(cache_dir: Path, pack_copy: Path, own_articles):
     load_pack([pack_copy])
     article = own_articles / "en" / "kb319572.md"
-    step = "1. Back up the registry, at least the `Winsock\\Parameters` key."
+    step = "1. Export the `Winsock\\Parameters` key, or the whole registry, before touching"
+    step += " anything."
     text = article.read_text(encoding="utf-8")
     assert step in text
     article.write_text(text.replace(step, "1. Back up the whole registry."), encoding="utf-8")

@@ -56,7 +56,8 @@ def test_rules_in_plain_words_with_their_evidence():
 def test_french_labels_and_text():
     text = docs("--lang", "fr")
     assert "## Faits tirés des preuves" in text
-    assert "Règles contre :" not in text and "Règles contre:" in text
+    assert "Règles contre\u00a0:" in text and "Règles contre:" not in text
+    assert "Conclue à 0,5, écartée à -0,5." in text and "(+0,90)\u00a0: `" in text
     assert "  - Le profil Outlook a PR_DISABLE_WINSOCK (00036618) activé." in text
     assert "Résolution\u00a0: supprimer les transports Winsock orphelins" in text
 
@@ -85,8 +86,8 @@ def test_invalid_pack_is_exit_3(pack_copy: Path):
         (
             "fr",
             [
-                "  - source: `demo#symptoms` (Symptômes)",
-                "  - autres causes de ces indices: Une panne de disque ou de réseau survit "
+                "  - source\u00a0: `demo#symptoms` (Symptômes)",
+                "  - autres causes de ces indices\u00a0: Une panne de disque ou de réseau survit "
                 "aussi\u202f; des règles contre l'écartent.",
             ],
         ),
@@ -119,13 +120,14 @@ def test_files_are_listed_with_their_how_to_and_the_questions_they_answer(lang: 
     title = {"en": "## Files the pack reads", "fr": "## Fichiers que le pack lit"}[lang]
     files = text[text.index(title) : text.index("\n## ", text.index(title) + 1)]
     how = {"en": "How to make it", "fr": "Comment l'obtenir"}[lang]
+    colon = {"en": ":", "fr": "\u00a0:"}[lang]
     for f in pack.model.files:
         assert f"### {f.title.get(lang)} (`{f.id}`)" in files
         assert f"`{f.kind}`" in files
-        assert f"{how}: {f.how.get(lang)}" in files
+        assert f"{how}{colon} {f.how.get(lang)}" in files
     smtp = files[files.index("(`server-smtp-session`)") :]
     answers = {"en": "answers", "fr": "répond à"}[lang]
-    assert smtp.split("\n### ")[0].count(f"- {answers}: `ehlo-shows-exchange-verbs`") == 1
+    assert smtp.split("\n### ")[0].count(f"- {answers}{colon} `ehlo-shows-exchange-verbs`") == 1
     answered = {"en": "files that answer it", "fr": "fichiers qui y répondent"}[lang]
     assert f"{answered} `server-application-log`" in text  # under event-9671-logged
-    assert "- `symptom`:" not in text  # no file answers the symptom
+    assert f"- `symptom`{colon}" not in text  # no file answers the symptom

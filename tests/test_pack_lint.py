@@ -569,6 +569,8 @@ def test_kb106_in_an_article_names_file_and_line(pack_copy: Path, articles_copy:
         "Bien\u00a0: oui\u202f; non\u00a0? «\u00a0cité\u00a0» et «\u202fcité\u202f»",
         "à 80\u202f% ou 80\u00a0%, 0,90.",
         "Un & et &nbsp; restent.",
+        "Reçu après {seconds:.2f} s ou {seconds:g} s, {name!r} et {x:+.2f} de {y!s:>8} tels quels.",
+        "EnumProt se termine par SUCCEEDED! ou FAILED! comme il l'écrit.",
     ],
 )
 def test_kb106_false_positives(text: str):

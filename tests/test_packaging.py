@@ -133,7 +133,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path):
     )
     assert proc.returncode == 1, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["causes"][0]["steps"][0].startswith("Mettez à niveau")
+    assert data["causes"][0]["steps"][0].startswith("Avant toute chose, passez")
     where = subprocess.run(
         [sys.executable, "-c", "import kbassist.pack.loader as l; print(l.data_root())"],
         cwd=elsewhere,

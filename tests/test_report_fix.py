@@ -68,7 +68,7 @@ def test_an_answer_chooses_the_already_reinstalled_procedure(diagnoser: Diagnose
     assert [q.id for q in report.questions] == ["exchange-already-reinstalled"]
     report, chosen = smtp_cause(diagnoser, **{"exchange-already-reinstalled": "yes"})
     assert chosen.fix_section == "kb279616#fix-already-reinstalled"
-    assert chosen.steps[0] == "At a command prompt, run net stop SMTPSVC."
+    assert chosen.steps[0] == "Stop the SMTP service: net stop SMTPSVC."
     assert chosen.fix_title.startswith("Fix: Exchange 2000 was already reinstalled")
     assert chosen.fix_because and "already reinstalled" in chosen.fix_because
     assert "Chosen because: " + chosen.fix_because in to_text(report)

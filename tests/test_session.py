@@ -152,7 +152,7 @@ def test_a_resumed_session_speaks_french_where_it_can(session, diagnoser, tmp_pa
     assert session.probes[0].text("fr") == "aucune réponse en 1.5 s"
     (entry,) = resumed.files
     assert entry.problem is not None
-    assert entry.problem.text("fr") == f"{tmp_path / 'gone.txt'} : fichier introuvable"
+    assert entry.problem.text("fr") == f"{tmp_path / 'gone.txt'}\u00a0: fichier introuvable"
 
 
 def test_a_damaged_session_file_is_one_line(diagnoser, tmp_path):

@@ -7,10 +7,13 @@ conclusion the rules for and against it in plain words, with the evidence
 causes of the same evidence, why its certainty), so a reviewer can argue
 with a rule without opening the YAML. Conditions stay in English
 operator words (``is``, ``AND``) so they match the pack's ids exactly.
+French is typeset as the pack's French texts are (``pack lint``'s KB106): a
+no-break space before ``:`` and ``;``, a decimal comma in ``+0,90``.
 """
 
 from __future__ import annotations
 
+from ..i18n import decimal
 from ..knowledge.articles import ArticleError
 from ..pack.model import LocalText, SectionRef
 from .source import PackSource
@@ -52,6 +55,8 @@ LABELS = {
         "thresholds": "Concluded at {conclude}, ruled out at {rule_out}.",
         "any": "any text",
         "version": "a version",
+        "colon": ":",
+        "semicolon": "; ",
     },
     "fr": {
         "questions": "Questions",
@@ -88,6 +93,8 @@ LABELS = {
         "thresholds": "Conclue à {conclude}, écartée à {rule_out}.",
         "any": "texte libre",
         "version": "une version",
+        "colon": "\u00a0:",
+        "semicolon": "\u202f; ",
     },
 }
 
@@ -102,11 +109,13 @@ def _text(value: LocalText | None, lang: str) -> str:
 
 def pack_docs(source: PackSource, lang: str = "en") -> str:
     pack, model, t = source.pack, source.pack.model, LABELS[lang]
+    colon = t["colon"]
     out = [f"# {model.pack.title.get(lang)}", ""]
     out += [
         f"`{model.pack.id}` {model.pack.version}. "
         + t["thresholds"].format(
-            conclude=model.thresholds.conclude, rule_out=model.thresholds.rule_out
+            conclude=decimal(str(model.thresholds.conclude), lang),
+            rule_out=decimal(str(model.thresholds.rule_out), lang),
         ),
         "",
     ]
@@ -119,7 +128,9 @@ def pack_docs(source: PackSource, lang: str = "en") -> str:
     out.append("| --- | --- | --- | --- |")
     for q in model.questions:
         if q.choices:
-            values = "<br>".join(f"`{c.value}`: {_cell(c.label.get(lang))}" for c in q.choices)
+            values = "<br>".join(
+                f"`{c.value}`{colon} {_cell(c.label.get(lang))}" for c in q.choices
+            )
         elif q.kind == "yesno":
             values = "`yes`, `no`, `unknown`"
         elif q.kind == "version":
@@ -138,7 +149,7 @@ def pack_docs(source: PackSource, lang: str = "en") -> str:
         if files:
             notes.append(f"{t['answered_by']} " + ", ".join(f"`{f.id}`" for f in files))
         if notes:
-            out.append(f"- `{q.id}`: " + "; ".join(notes))
+            out.append(f"- `{q.id}`{colon} " + t["semicolon"].join(notes))
     out.append("")
 
     out += [f"## {t['facts']}", "", f"| {t['name']} | {t['type']} | {t['meaning']} |"]
@@ -158,11 +169,12 @@ def pack_docs(source: PackSource, lang: str = "en") -> str:
     out += [f"## {t['causes']}", ""]
     for c in model.causes:
         out += [f"### {c.title.get(lang)} (`{c.id}`)", "", c.summary.get(lang), ""]
-        out.append(f"- {t['severity']}: {c.severity}")
-        out.append(f"- {t['articles']}: " + ", ".join(f"`{a}`" for a in c.articles))
+        out.append(f"- {t['severity']}{colon} {c.severity}")
+        out.append(f"- {t['articles']}{colon} " + ", ".join(f"`{a}`" for a in c.articles))
         for key in ("fix", "verify"):
             ref = getattr(c, key)
-            out.append(f"- {t[key]}: `{ref.article}#{ref.section}` {_section(source, ref, lang)}")
+            shown = f"`{ref.article}#{ref.section}` {_section(source, ref, lang)}"
+            out.append(f"- {t[key]}{colon} {shown}")
         out.append("")
         out += _rules(source, c.id, lang)
     return "\n".join(out).rstrip("\n") + "\n"
@@ -177,11 +189,11 @@ def _files(source: PackSource, lang: str) -> list[str]:
     for f in model.files:
         answers = [q.id for q in model.questions if set(q.covered_by) & set(f.facts)]
         out += [f"### {f.title.get(lang)} (`{f.id}`)", ""]
-        out.append(f"- {t['file_kind']}: `{f.kind}`")
-        out.append(f"- {t['yields']}: " + ", ".join(f"`{name}`" for name in f.facts))
+        out.append(f"- {t['file_kind']}{t['colon']} `{f.kind}`")
+        out.append(f"- {t['yields']}{t['colon']} " + ", ".join(f"`{name}`" for name in f.facts))
         if answers:
-            out.append(f"- {t['answers']}: " + ", ".join(f"`{q}`" for q in answers))
-        out += ["", f"{t['how']}: {f.how.get(lang)}", ""]
+            out.append(f"- {t['answers']}{t['colon']} " + ", ".join(f"`{q}`" for q in answers))
+        out += ["", f"{t['how']}{t['colon']} {f.how.get(lang)}", ""]
     return out
 
 
@@ -203,11 +215,11 @@ def _review(source: PackSource, index: int, lang: str) -> list[str]:
     if review.source:
         ref = review.section_ref
         shown = f"`{review.source}` {_section(source, ref, lang)}" if ref else review.source
-        out.append(f"  - {t['source']}: {shown.rstrip()}")
+        out.append(f"  - {t['source']}{t['colon']} {shown.rstrip()}")
     for key, label in (("others", t["others"]), ("certainty", t["why"])):
         text = _text(getattr(review, key), lang)
         if text:
-            out.append(f"  - {label}: {text}")
+            out.append(f"  - {label}{t['colon']} {text}")
     return out
 
 
@@ -217,16 +229,18 @@ def _rules(source: PackSource, target: str, lang: str) -> list[str]:
     rules = [r for r in source.pack.compiled.rules if r.target == target]
     for positive, label in ((True, t["for"]), (False, t["against"])):
         chosen = [r for r in rules if (r.certainty > 0) == positive]
-        out += [f"{label}:", ""]
+        out += [f"{label}{t['colon']}", ""]
         if not chosen:
             out += [f"- {t['none']}", ""]
             continue
         for rule in chosen:
             because = _text(rule.because, lang)
-            out.append(f"- **{rule.id}** ({rule.certainty:+.2f}): `{condition(rule.tree)}`")
+            certainty = decimal(f"{rule.certainty:+.2f}", lang)
+            out.append(f"- **{rule.id}** ({certainty}){t['colon']} `{condition(rule.tree)}`")
             if because:
                 out.append(f"  - {because}")
-            out.append(f"  - {t['reads']}: " + ", ".join(subject(s) for s in inputs(rule.tree)))
+            reads = ", ".join(subject(s) for s in inputs(rule.tree))
+            out.append(f"  - {t['reads']}{t['colon']} {reads}")
             out += _review(source, rule.index, lang)
         out.append("")
     return out

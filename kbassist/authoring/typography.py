@@ -1,7 +1,10 @@
 """French typography in pack texts and articles: what ``pack lint`` (KB106) flags, and the fixes.
 
-Prose only: code spans and blocks, URLs, registry paths, HTML entities and
-anything between backticks are never looked at (see :func:`masked`). A mark
+Prose only: code spans and blocks, URLs, registry paths, HTML entities,
+placeholders with their conversion and format spec (``{name!r}``,
+``{seconds:.2f}``), words in capitals ending in ``!`` the way a program prints
+them (``SUCCEEDED!``, ``FAILED!``) and anything between backticks are never
+looked at (see :func:`masked`). A mark
 is checked only where it is punctuation, that is followed by a space, a line
 end or the end of the text, so ``12:25``, ``http://``, ``C:\\``, ``fe80::1``,
 ``file:3`` or ``0x80040102`` never match.
@@ -37,7 +40,8 @@ _MASKS = [
     re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://\S+"),  # URLs
     re.compile(r"\S*\\\S*"),  # registry and file paths
     re.compile(r"&#?\w+;"),  # HTML entities
-    re.compile(r"\{[A-Za-z_][\w.-]*\}"),  # placeholders
+    re.compile(r"\{[A-Za-z_][\w.-]*(?:![rsa])?(?::[^{}]*)?\}"),  # placeholders, format specs
+    re.compile(r"\b[A-Z]{2,}!"),  # a program's output: SUCCEEDED!, FAILED!
 ]
 _DECIMAL = re.compile(r"(?<![\w.,])-?(?:0\.\d+(?![\w.])|\d+\.\d+(?=[ \u00a0\u202f]?%))")
 
@@ -64,7 +68,8 @@ def visible(text: str) -> str:
 
 
 def masked(text: str) -> list[bool]:
-    """For each character, whether it is outside prose (code, URL, path, placeholder)."""
+    """For each character, whether it is outside prose (code, URL, path, placeholder,
+    program output)."""
     mask = [False] * len(text)
     for pattern in _MASKS:
         for match in pattern.finditer(text):

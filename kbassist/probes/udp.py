@@ -210,11 +210,11 @@ NO_DATAGRAM = Note(
         "above 1024 on both sides (KB 264035)."
     ),
     fr=(
-        "Rien n'est arrivé. Vérifiez que «\u00a0kbassist probe udp-send\u00a0» a été lancé "
-        "sur le serveur "
-        "Exchange, vers ce port et avec ce nonce, pendant que cette sonde écoutait. Si c'est le "
-        "cas, un routeur ou un pare-feu bloque l'UDP venant du serveur\u00a0: autorisez l'UDP du "
-        "serveur vers ce client, ports supérieurs à 1024 des deux côtés (KB 264035)."
+        "Rien n'est arrivé. Vérifiez que «\u00a0kbassist probe udp-send\u00a0» a été lancé sur "
+        "le serveur Exchange, vers ce port et avec ce nonce, pendant que cette sonde écoutait. "
+        "Si c'est le cas, un routeur ou un pare-feu bloque l'UDP venant du serveur\u00a0: "
+        "autorisez l'UDP du serveur vers ce client, ports supérieurs à 1024 des deux côtés "
+        "(KB 264035)."
     ),
 )
 
@@ -229,11 +229,10 @@ def nat_note(seen: str, expected: str) -> Note:
         ),
         fr=(
             f"Les datagrammes venaient de {seen} et non de l'adresse du serveur "
-            f"{expected}\u00a0: un "
-            "équipement placé entre eux traduit probablement les adresses (NAT), ou le serveur a "
-            "émis depuis une autre de ses adresses. Outlook inscrit sa propre adresse et son port "
-            "pour les notifications\u00a0: vérifiez que le serveur peut les joindre tels "
-            "qu'inscrits."
+            f"{expected}\u00a0: un équipement placé entre eux traduit probablement les adresses "
+            "(NAT), ou le serveur a émis depuis une autre de ses adresses. Outlook inscrit sa "
+            "propre adresse et son port pour les notifications\u00a0: vérifiez que le serveur "
+            "peut les joindre tels qu'inscrits."
         ),
     )
 
@@ -579,10 +578,9 @@ PORT_UNREACHABLE_NOTE = Note(
     ),
     fr=(
         "L'hôte a répondu ICMP «\u00a0port inaccessible\u00a0»\u00a0: il est joignable et le "
-        "chemin est ouvert, "
-        "mais rien n'écoute sur ce port UDP. Un client redémarré sans fermer sa session Outlook "
-        "répond ainsi aux notifications du serveur jusqu'à l'expiration de la session côté "
-        "serveur\u202f; c'est normal (KB 159302)."
+        "chemin est ouvert, mais rien n'écoute sur ce port UDP. Un client redémarré sans fermer "
+        "sa session Outlook répond ainsi aux notifications du serveur jusqu'à l'expiration de "
+        "la session côté serveur\u202f; c'est normal (KB 159302)."
     ),
 )
 
