@@ -39,13 +39,19 @@ _LEVEL_NAMES = {
 _NO_MESSAGE_NOTE = Note(
     en=(
         "This export holds no message text for event 9671, so the configured maximum of "
-        "notification registrations is unknown: on the server, run "
-        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` and send its output.'
+        "notification registrations is unknown. On the server, open the event in Event "
+        "Viewer and copy it with the copy button of its Properties (Windows 2000 and 2003), "
+        "or run "
+        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` (Windows Vista '
+        "and later), and send the text."
     ),
     fr=(
         "Cet export ne contient pas le texte de l'événement 9671\u00a0: le maximum configuré "
-        "d'inscriptions aux notifications reste inconnu. Sur le serveur, lancez "
-        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` et envoyez le résultat.'
+        "d'inscriptions aux notifications reste inconnu. Sur le serveur, ouvrez l'événement "
+        "dans l'Observateur d'événements et copiez-le avec le bouton de copie de ses "
+        "propriétés (Windows 2000 et 2003), ou lancez "
+        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` (Windows Vista '
+        "et ultérieur), puis envoyez le texte."
     ),
     wants=("event.msexchangeis-9671.configured-max",),
 )
