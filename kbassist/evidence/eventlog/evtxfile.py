@@ -555,8 +555,7 @@ class _Parser:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        # The pump, the pipes' only user, closes them once the worker has ended.
 
 
 _FIELDS = {"record", "source", "id", "qualifiers", "level", "time", "computer", "user", "strings"}
@@ -595,8 +594,9 @@ def _pump(
     except (OSError, ValueError):
         answers.put(None)
     finally:
-        with contextlib.suppress(OSError):
-            stdin.close()
+        for stream in (stdin, stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def _read_frame(stream: IO[bytes]) -> dict[str, Any]:
