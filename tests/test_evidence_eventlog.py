@@ -464,7 +464,11 @@ def test_evtx_without_records_has_no_facts(tmp_path: Path) -> None:
 
 def test_evtx_cut_in_the_header(tmp_path: Path) -> None:
     path = write(tmp_path, "cut.evtx", build_evtx(EVTX_EVENTS)[:100])
-    assert error_of(path) == ("truncated .evtx: the file header has only 100 bytes", None)
+    assert error_of(path) == (
+        "truncated .evtx: the file header has only 100 bytes"
+        "; ask for a fresh export (Event Viewer, Save All Events As)",
+        None,
+    )
 
 
 def test_evtx_with_no_readable_chunk_is_refused(tmp_path: Path) -> None:
@@ -472,7 +476,8 @@ def test_evtx_with_no_readable_chunk_is_refused(tmp_path: Path) -> None:
     data = bytearray(build_evtx(EVTX_EVENTS))
     data[FILE_HEADER_SIZE : FILE_HEADER_SIZE + 8] = b"ElfXXXX\0"
     assert error_of(write(tmp_path, "bad.evtx", bytes(data))) == (
-        "corrupt .evtx: no event record could be read (damaged chunks: 1, damaged records: 4)",
+        "corrupt .evtx: no event record could be read (damaged chunks: 1, damaged records: 4)"
+        "; ask for a fresh export (Event Viewer, Save All Events As)",
         None,
     )
 

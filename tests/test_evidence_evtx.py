@@ -54,6 +54,7 @@ WHOLE = {
 }
 ADVICE = "Ask for a fresh export: in Event Viewer, Save All Events As."
 ADVICE_FR = "Enregistrer tous les événements sous"
+REFUSED = "; ask for a fresh export (Event Viewer, Save All Events As)"  # ends a refusal
 
 
 def chunk_at(index: int) -> int:
@@ -134,6 +135,7 @@ def test_zero_checksums_without_the_flag_are_damage(tmp_path: Path) -> None:
         struct.pack_into("<I", data, chunk_at(index) + 120, 0)
     assert refusal(write(tmp_path, data)) == (
         "corrupt .evtx: no event record could be read (damaged chunks: 3, damaged records: 6)"
+        + REFUSED
     )
 
 
@@ -162,8 +164,8 @@ def test_a_damaged_file_header_is_read_around_with_a_warning(tmp_path: Path) -> 
 def test_a_damaged_header_of_an_empty_log_is_refused(tmp_path: Path) -> None:
     data = bytearray(build_evtx([]))
     data[24] ^= 0xFF
-    assert (
-        refusal(write(tmp_path, data)) == "corrupt .evtx: the file header checksum does not match"
+    assert refusal(write(tmp_path, data)) == (
+        "corrupt .evtx: the file header checksum does not match" + REFUSED
     )
 
 
@@ -332,13 +334,13 @@ def test_a_file_cut_at_a_chunk_boundary_is_read_as_partial(tmp_path: Path) -> No
 def test_a_cut_that_leaves_no_whole_chunk_is_refused(tmp_path: Path) -> None:
     data = build_evtx(EVENTS, per_chunk=2)
     assert refusal(write(tmp_path, data[: chunk_at(0) + 5000])) == (
-        "truncated .evtx: the last chunk has 5000 of 65536 bytes"
+        "truncated .evtx: the last chunk has 5000 of 65536 bytes" + REFUSED
     )
     assert refusal(write(tmp_path, data[:FILE_HEADER_SIZE])) == (
-        "truncated .evtx: the header lists 3 chunks, the file holds 0"
+        "truncated .evtx: the header lists 3 chunks, the file holds 0" + REFUSED
     )
     assert refusal(write(tmp_path, data[:3000])) == (
-        "truncated .evtx: the file header has only 3000 bytes"
+        "truncated .evtx: the file header has only 3000 bytes" + REFUSED
     )
 
 
@@ -348,6 +350,7 @@ def test_a_log_of_only_damaged_chunks_is_refused(tmp_path: Path) -> None:
     data[chunk_at(1) : chunk_at(1) + 8] = bytes(8)
     assert refusal(write(tmp_path, data)) == (
         "corrupt .evtx: no event record could be read (damaged chunks: 2, damaged records: 6)"
+        + REFUSED
     )
 
 
@@ -395,7 +398,7 @@ def test_the_cli_refuses_a_log_with_nothing_readable_in_one_line(tmp_path: Path)
     assert result.exit_code == 2
     assert (
         result.stderr
-        == f"kbassist: {path}: truncated .evtx: the last chunk has 700 of 65536 bytes\n"
+        == f"kbassist: {path}: truncated .evtx: the last chunk has 700 of 65536 bytes{REFUSED}\n"
     )
 
 

@@ -73,7 +73,7 @@ def read(path: Path, sink: Collector) -> None:
     if chunk.strip(b"\0"):  # a cut inside a chunk, not zero padding
         damage.cut = len(chunk)
     if sink.seen == 0 and damage:
-        raise ArtifactError(file, damage.refusal())
+        raise ArtifactError(file, _refused(damage.refusal()))
     sink.partial = bool(damage)
     sink.artifact.warnings.extend(damage.notes())
 
@@ -81,9 +81,8 @@ def read(path: Path, sink: Collector) -> None:
 def _file_header(file: str, header: bytes) -> _Damage:
     """What the file header says; one clear error when it is cut short."""
     if len(header) < FILE_HEADER_SIZE:
-        raise ArtifactError(
-            file, msg("truncated .evtx: the file header has only {size} bytes", size=len(header))
-        )
+        short = msg("truncated .evtx: the file header has only {size} bytes", size=len(header))
+        raise ArtifactError(file, _refused(short))
     (chunks,) = struct.unpack_from("<H", header, 42)
     (flags,) = struct.unpack_from("<I", header, 120)
     (stored,) = struct.unpack_from("<I", header, 124)
@@ -93,6 +92,13 @@ def _file_header(file: str, header: bytes) -> _Damage:
         # Nothing in the header is needed to read the chunks; but its count is unknown.
         return _Damage(declared=None, header=True)
     return _Damage(declared=chunks)
+
+
+def _refused(problem: Message) -> Message:
+    """The line for a log that cannot be used, with what the agent can do about it."""
+    return msg(
+        "{problem}; ask for a fresh export (Event Viewer, Save All Events As)", problem=problem
+    )
 
 
 # --- what could not be read ---------------------------------------------------------------
