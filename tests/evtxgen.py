@@ -7,6 +7,12 @@ plain BinXML element, attribute and value tokens instead of templates: the
 parser accepts that, and it keeps the writer small. Layout: libyal's
 "Windows XML Event Log (EVTX)" notes; elements outside templates carry no
 dependency identifier.
+
+Flags, as Windows sets them (file header offset 120, chunk header offset 120):
+0x1 dirty (the log was open, its header may be stale), 0x2 full, and 0x4 no
+CRC32, which newer Windows builds set on the live logs they keep, leaving
+every checksum at zero; an export with ``wevtutil epl`` clears it and
+computes them (evtx-rs pull request 188).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from datetime import UTC, datetime
 FILE_HEADER_SIZE = 4096
 CHUNK_SIZE = 65536
 CHUNK_HEADER_SIZE = 512
+DIRTY, FULL, NO_CRC32 = 0x1, 0x2, 0x4
 _RECORD_OVERHEAD = 28  # signature, size, identifier, written time ... trailing size copy
 _EPOCH_1601 = datetime(1601, 1, 1, tzinfo=UTC)
 _NS = "http://schemas.microsoft.com/win/2004/08/events/event"
@@ -187,33 +194,51 @@ def _record(spec: EventSpec, record_id: int, chunk_offset: int) -> bytes:
     return head + body + struct.pack("<I", size)
 
 
-def _chunk(records: list[bytes], first_id: int, last_offset: int) -> bytes:
+def _chunk(records: list[bytes], first_id: int, last_offset: int, flags: int) -> bytes:
     data = b"".join(records)
     last_id = first_id + len(records) - 1
     header = bytearray(CHUNK_HEADER_SIZE)
     header[0:8] = b"ElfChnk\0"
     struct.pack_into("<QQQQ", header, 8, first_id, last_id, first_id, last_id)
     struct.pack_into("<III", header, 40, 128, last_offset, CHUNK_HEADER_SIZE + len(data))
-    struct.pack_into("<I", header, 52, zlib.crc32(data))
-    struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120] + header[128:])))
+    struct.pack_into("<I", header, 120, flags)
+    if not flags & NO_CRC32:
+        struct.pack_into("<I", header, 52, zlib.crc32(data))
+        struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120] + header[128:])))
     chunk = bytes(header) + data
     return chunk + bytes(CHUNK_SIZE - len(chunk))
 
 
-def _file_header(chunks: int, next_id: int) -> bytes:
+def _file_header(chunks: int, next_id: int, flags: int = 0) -> bytes:
+    """A 4 KiB file header; its checksum is left at zero when ``flags`` has NO_CRC32."""
     header = bytearray(FILE_HEADER_SIZE)
     header[0:8] = b"ElfFile\0"
     last = max(chunks - 1, 0)
     struct.pack_into("<QQQIHHHH", header, 8, 0, last, next_id, 128, 1, 3, 4096, chunks)
-    struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])))
+    struct.pack_into("<I", header, 120, flags)
+    if not flags & NO_CRC32:
+        struct.pack_into("<I", header, 124, zlib.crc32(bytes(header[:120])))
     return bytes(header)
 
 
-def build_evtx(specs: list[EventSpec], per_chunk: int | None = None) -> bytes:
+def build_evtx(
+    specs: list[EventSpec],
+    per_chunk: int | None = None,
+    *,
+    flags: int = 0,
+    chunk_flags: int | None = None,
+    header_chunks: int | None = None,
+    next_record: int | None = None,
+) -> bytes:
     """A complete .evtx file holding ``specs`` as records 1..n, in order.
 
     ``per_chunk`` caps the records in one chunk, to make several chunks.
+    ``flags`` are the file header's, ``chunk_flags`` each chunk's (by default
+    NO_CRC32 if the file has it, as Windows writes them). ``header_chunks`` and
+    ``next_record`` put stale values in the header, as a dirty log has them.
     """
+    if chunk_flags is None:
+        chunk_flags = flags & NO_CRC32
     chunks: list[bytes] = []
     records: list[bytes] = []
     offset, first_id, last_offset = CHUNK_HEADER_SIZE, 1, 0
@@ -221,12 +246,27 @@ def build_evtx(specs: list[EventSpec], per_chunk: int | None = None) -> bytes:
         record = _record(spec, record_id, offset)
         full = per_chunk is not None and len(records) >= per_chunk
         if records and (full or offset + len(record) > CHUNK_SIZE):
-            chunks.append(_chunk(records, first_id, last_offset))
+            chunks.append(_chunk(records, first_id, last_offset, chunk_flags))
             records, offset, first_id = [], CHUNK_HEADER_SIZE, record_id
             record = _record(spec, record_id, offset)
         records.append(record)
         last_offset = offset
         offset += len(record)
     if records:
-        chunks.append(_chunk(records, first_id, last_offset))
-    return _file_header(len(chunks), len(specs) + 1) + b"".join(chunks)
+        chunks.append(_chunk(records, first_id, last_offset, chunk_flags))
+    count = len(chunks) if header_chunks is None else header_chunks
+    next_id = len(specs) + 1 if next_record is None else next_record
+    return _file_header(count, next_id, flags) + b"".join(chunks)
+
+
+def record_offsets(data: bytes) -> dict[int, int]:
+    """Record id -> file offset of each record, found by walking every chunk's records."""
+    found: dict[int, int] = {}
+    for chunk in range(FILE_HEADER_SIZE, len(data) - CHUNK_SIZE + 1, CHUNK_SIZE):
+        free = struct.unpack_from("<I", data, chunk + 48)[0]
+        offset = chunk + CHUNK_HEADER_SIZE
+        while offset < chunk + free:
+            size, record_id = struct.unpack_from("<IQ", data, offset + 4)
+            found[record_id] = offset
+            offset += size
+    return found

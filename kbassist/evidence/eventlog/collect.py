@@ -135,6 +135,9 @@ class Collector:
         self._accounts: dict[str, int | None] = {}  # named by 9671 events -> first line
         self._silent_9671 = False
         self.seen = 0  # events counted so far
+        # Set by a format that could read only part of its file: no fact may then rest
+        # on an event being absent, for it may be in the part not read.
+        self.partial = False
 
     def add(self, event: Event) -> None:
         """Check ``event`` is usable and count it; malformed events stop the file here."""
@@ -203,7 +206,8 @@ class Collector:
             artifact.observe(f"event.{slug}-{number}.count", count, self._first[(slug, number)])
         if self._guid_domain is not None:
             named, line = self._guid_domain
-            artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
+            if named or not self.partial:  # "no 4000 names a GUID domain" needs the whole log
+                artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
         for value, line in self._configured_max.items():
             artifact.observe("event.msexchangeis-9671.configured-max", value, line)
         for account, line in self._accounts.items():
