@@ -211,6 +211,15 @@ def test_nothing_smtp_in_it(tmp_path):
 
 
 SNIPPETS = [*session(VERBS + EXCHANGE), "250-", "250", "220-", "S: 250-", ">>> EHLO", "EHLO"]
+# How transcripts arrive: quoted, in HTML, from telnet, PuTTY and openssl s_client.
+SNIPPETS += ["> 250-SIZE", ">> > 250 OK", "<pre>", "</pre>", "<br>", "&lt;", "&#50;&#53;&#48;"]
+SNIPPETS += ["<p class=MsoNormal>250-X-LINK2STATE<o:p></o:p></p>", "<!--", "-->", "<script>"]
+SNIPPETS += ["Trying 10.0.0.5...", "Connected to mail01.", "Escape character is '^]'."]
+SNIPPETS += ["ehlo x250-mail01 Hello", "quit221 bye", "Connection to host lost.", "...", "[snip]"]
+SNIPPETS += ["=~=~=~=~=~=~=~=~=~=~=~= PuTTY log 2006.03.02 05:01:57 =~=~=~=~=~=~=~=~=~=~=~="]
+SNIPPETS += ["ehlp\b \bo x", "\x1b[1m250-DSN\x1b[0m", "CONNECTED(00000003)", "---", "closed"]
+SNIPPETS += ["-----BEGIN CERTIFICATE-----", "MIIB5zCCAVCgAwIBAgIJAKx5", "-----END CERTIFICATE-----"]
+SNIPPETS += ["SSL-Session:", "    Protocol  : TLSv1", "    0000 - 25 0f", "read R BLOCK"]
 
 
 @settings(max_examples=250, deadline=500, suppress_health_check=[HealthCheck.too_slow])

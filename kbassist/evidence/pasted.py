@@ -69,6 +69,7 @@ class Line(NamedTuple):
     number: int  # the physical line it starts on, from 1
     text: str  # cleaned, e-mail quoting removed, trailing spaces stripped
     width: int  # its length before the quoting was removed: a console cuts lines at 80
+    ended: bool = True  # False for the last line of a file that stops without a line end
 
 
 def looks_html(text: str) -> bool:
@@ -113,7 +114,10 @@ def clean(text: str) -> str:
         text = _backspaces(text)
     if "\x1b" in text:
         text = _ESCAPE.sub("", text)
-    return text.translate(_TABLE).rstrip()
+    text = text.translate(_TABLE)
+    if not text.isprintable():  # any other format or control character, unassigned ones
+        text = "".join(char for char in text if char.isprintable())
+    return text.rstrip()
 
 
 def unquote(text: str) -> str:
@@ -147,7 +151,7 @@ class Unpaster:
             self.parts.append(text[:room])
             self.size += min(len(text), room)
 
-    def _emit(self, number: int) -> Iterator[Line]:
+    def _emit(self, number: int, ended: bool = True) -> Iterator[Line]:
         if self.parts:
             text = clean("".join(self.parts))
             start = self.start if self.start is not None else number
@@ -155,7 +159,7 @@ class Unpaster:
             if text:
                 stripped = unquote(text)
                 if stripped:
-                    yield Line(start, stripped, len(text))
+                    yield Line(start, stripped, len(text), ended)
         self.start = None
 
     def feed(self, number: int, piece: str, ends: bool) -> Iterator[Line]:
@@ -168,7 +172,8 @@ class Unpaster:
             yield from self._emit(number)
 
     def close(self, number: int) -> Iterator[Line]:
-        yield from self._emit(number)
+        """The end of the file: what is left is a line that may have been cut."""
+        yield from self._emit(number, ended=False)
 
     def _markup(self, number: int, piece: str) -> Iterator[Line]:
         pos, size = 0, len(piece)
@@ -249,12 +254,13 @@ def logical_lines(stream: TextIO, html: bool) -> Iterator[Line]:
     readline = stream.readline
     number = 0
     start: str | None = None  # the first characters of a line longer than one piece
+    ended = True
     while True:
         piece = readline(PIECE)
         if not piece:
             if start is None:
                 return
-            text, start = start, None
+            text, start, ended = start, None, False
         elif piece[-1] != "\n":
             start = piece[:MAX_LINE] if start is None else start + piece[: MAX_LINE - len(start)]
             continue
@@ -269,4 +275,4 @@ def logical_lines(stream: TextIO, html: bool) -> Iterator[Line]:
         if text:
             stripped = text.lstrip(" >")
             if stripped:
-                yield Line(number, stripped, len(text))
+                yield Line(number, stripped, len(text), ended)

@@ -102,7 +102,7 @@ _WRAPPED = frozenset(range(60, 81)) | _CONSOLE_WIDTHS
 _COMMANDS = "EHLO|HELO|LHLO|MAIL|RCPT|DATA|RSET|VRFY|EXPN|HELP|NOOP|QUIT|STARTTLS|AUTH"
 _COMMANDS += "|TURN|ATRN|ETRN|BDAT"
 _COMMAND = re.compile(rf"(?:{_COMMANDS})(?![A-Z0-9-])", _FLAGS)
-_GLUED_VERB = re.compile(rf"(?:{_COMMANDS})", _FLAGS)
+_GLUED_VERB = re.compile(rf"(?:{_COMMANDS})(?![A-Z-])", _FLAGS)
 # A reply glued to the command typed before it: after EHLO's one word (a client name
 # may end in digits: "PC01250-mail01 Hello" is PC01 then 250-), or anywhere after
 # another command's arguments but inside a number, an IP address or an address.
@@ -231,11 +231,23 @@ def split_glued(text: str) -> tuple[str, str] | None:
         space = text.find(" ", word)
         following = len(text) if space < 0 else len(text) - len(text[space:].lstrip(" "))
         found = _EHLO_CODE.search(text, start, min(len(text), following + 4))
-    else:
+    else:  # after the address, when there is one ("rcpt to:<u250-x@contoso.com>")
+        opening = text.find("<", start)
+        if opening >= 0:
+            closing = text.find(">", opening)
+            start = len(text) if closing < 0 else closing + 1
         found = _GLUED_CODE.search(text, start)
     if found is None:
         return None
     return text[: found.start()].rstrip(), text[found.start() :]
+
+
+def _maybe_cut(text: str) -> bool:
+    """Whether a last reply line that the file stops in, without its line end, may have
+    lost what tells: its separator ('250' of '250-...'), or the end of an Exchange verb
+    ('X-LINK' of 'X-LINK2STATE'). It is then not taken for the reply's last line."""
+    keyword = keyword_of(text)
+    return any(verb.startswith(keyword) and verb != keyword for verb in _VERBS)
 
 
 class _Reply:
@@ -475,7 +487,7 @@ class _Transcript:
         self.tls = self.content = False
 
     def line(self, line: Line) -> None:
-        number, text, width = line
+        number, text, width, ended = line
         if text[0] in "SsCc<>":
             prefix = _PREFIX.match(text)
             if prefix is not None:
@@ -486,8 +498,7 @@ class _Transcript:
             return
         reply = _REPLY.fullmatch(text)
         if reply is not None:
-            code, sep, rest = reply.groups()
-            self._reply(number, code, sep == "-", rest.strip() if rest else "", width)
+            self._reply(number, reply, width, ended)
         elif _OPENS.fullmatch(text):
             self.new_session()
             self.tls = self.tls or text.upper().startswith("CONNECTED(")
@@ -500,7 +511,7 @@ class _Transcript:
         elif _NOISE.fullmatch(text):
             self.session.noise()
         else:
-            self._client(number, text, width)
+            self._client(number, text, width, ended)
 
     def _tls_block(self, text: str) -> bool:
         """A line of a certificate or an SSL-Session block s_client printed."""
@@ -517,7 +528,10 @@ class _Transcript:
             self.ssl_session = False
         return False
 
-    def _reply(self, number: int, code: str, more: bool, text: str, width: int) -> None:
+    def _reply(self, number: int, reply: re.Match[str], width: int, ended: bool) -> None:
+        code, sep, text = reply.groups()
+        text = text.strip() if text else ""
+        more = sep == "-" or (not ended and _maybe_cut(text))
         self.content = True
         if code == "250":
             self.ok = True
@@ -526,15 +540,15 @@ class _Transcript:
             self.smtp_greeting = self.smtp_greeting or "SMTP" in text.upper()
         self.session.reply(number, code, more, text, width)
 
-    def _client(self, number: int, text: str, width: int) -> None:
+    def _client(self, number: int, text: str, width: int, ended: bool) -> None:
         self.content = True
         glued = split_glued(text)
         if glued is not None:
             command, rest = glued
             self._typed(command)
-            reply = reply_line(rest)
+            reply = _REPLY.fullmatch(rest)
             assert reply is not None
-            self._reply(number, reply.code, reply.more, reply.text, width)
+            self._reply(number, reply, width, ended)
         elif _COMMAND.match(text):
             self._typed(text)
         elif _ELIDED.fullmatch(text):
