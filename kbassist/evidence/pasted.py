@@ -107,7 +107,8 @@ def _backspaces(text: str) -> str:
 
 def clean(text: str) -> str:
     """One line as a person saw it: references decoded, controls and escapes gone."""
-    text = unescape(text)
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
     if _UNUSUAL.search(text) is None:
         return text.rstrip()
     if "\b" in text:
@@ -251,7 +252,7 @@ def logical_lines(stream: TextIO, html: bool) -> Iterator[Line]:
         yield from unpaster.close(number)
         return
     # Plain text, the common case: one physical line is one logical line.
-    readline = stream.readline
+    readline, new = stream.readline, tuple.__new__  # Line(...) costs a call more
     number = 0
     start: str | None = None  # the first characters of a line longer than one piece
     ended = True
@@ -275,4 +276,4 @@ def logical_lines(stream: TextIO, html: bool) -> Iterator[Line]:
         if text:
             stripped = text.lstrip(" >")
             if stripped:
-                yield Line(number, stripped, len(text), ended)
+                yield new(Line, (number, stripped, len(text), ended))

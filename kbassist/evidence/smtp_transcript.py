@@ -293,7 +293,8 @@ class _Reply:
             self.texts.append(text)
         if index == 0 or (final and text.upper() == "OK"):  # the greeting, Microsoft's end
             return
-        keyword = keyword_of(text)
+        words = text.split(maxsplit=1)  # keyword_of(text), on the hot path
+        keyword = words[0].split("=", 1)[0].upper() if words else ""
         if keyword and (
             len(self.keywords) < _MAX_KEYWORDS or keyword in _VERBS or masked_keywords([keyword])
         ):
