@@ -53,13 +53,15 @@ def dialogue(verbs: list[str], banner: str = W2K_BANNER) -> list[str]:
     return [banner, "ehlo helpdesk", *ehlo_reply(verbs), "quit", "221 2.0.0 closing"]
 
 
-# How the text is saved: Notepad's ANSI, UTF-8 (with or without its BOM) and "Unicode"
-# (UTF-16LE with a BOM); CRLF, LF, and the mix copy and paste leaves.
+# How the text is saved: Notepad's ANSI, UTF-8 (with or without its BOM), "Unicode"
+# (UTF-16LE with a BOM) and "Unicode big endian"; CRLF, LF, and the mix copy and paste
+# leaves.
 ENCODINGS: dict[str, Callable[[str], bytes]] = {
     "ansi": lambda text: text.encode("cp1252"),
     "utf-8": lambda text: text.encode("utf-8"),
     "utf-8-bom": lambda text: codecs.BOM_UTF8 + text.encode("utf-8"),
     "utf-16le-bom": lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+    "utf-16be-bom": lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
 }
 
 
@@ -313,6 +315,23 @@ def test_a_one_line_reply_glued_to_an_echoed_ehlo_counts_as_the_ehlo_reply(tmp_p
 )
 def test_split_glued(line, split):
     assert smtp_transcript.split_glued(line) == split
+
+
+def test_a_forum_post_with_remarks_after_the_lines(tmp_path):
+    """As posted on forums: in a Markdown fence, remarks in BBCode after some lines,
+    a message typed after DATA (its '.' and '..' lines are no elision)."""
+    remark = "      [COLOR=Red]<-- {}[/COLOR]"
+    reply = ehlo_reply(SMTP_DLL)
+    lines = ["Here is my test:", "", "```", "telnet mail01.contoso.com 25" + remark.format("run")]
+    lines += ["Trying 10.0.0.5..." + remark.format("the server"), "Connected to mail01."]
+    lines += ["Escape character is '^]'.", W2K_BANNER, "ehlo xyz.com" + remark.format("any")]
+    lines += [reply[0] + remark.format("my address"), *reply[1:], "mail from:ann@contoso.com"]
+    lines += ["250 2.1.0 ann@contoso.com....Sender OK", "data", "354 Start mail input; end "]
+    lines += ["This is a test.", ".", "..", "250 2.6.0 <X@mail01> Queued mail for delivery"]
+    lines += ["```", "Any idea?"]
+    got = facts(check_read(save(tmp_path, joined(lines, "\n"), "utf-8")))
+    assert {f: v for f, (v, _) in got.items()} == PLAIN_DLL
+    assert got["smtp.banner"][1] == 8 and got["smtp.ehlo-keywords"][1] == 10
 
 
 def test_windows_telnet_without_echo(tmp_path):
