@@ -244,6 +244,21 @@ def test_html_pages_and_mails(tmp_path, layout, encoding):
     assert values(check_read(path)) == PLAIN_DLL
 
 
+def test_a_saved_page_whose_transcript_comes_after_the_head(tmp_path):
+    """A page saved from the browser: 20 KB of styles and scripts before the post."""
+    page = forum_pre(dialogue(SMTP_DLL))
+    filler = "<script>\r\n" + "var menu = [1, 2, 3];\r\n" * 1000 + "</script>\r\n"
+    page = page.replace("</head>", filler + "</head>", 1)
+    path = save(tmp_path, page, "utf-8", "thread.htm")
+    assert b"220 mail01" not in path.read_bytes()[:8192]
+    assert values(check_read(path)) == PLAIN_DLL
+
+
+def test_a_page_about_something_else_is_not_a_transcript(tmp_path):
+    path = save(tmp_path, "<html><body><p>Winsock transports</p></body></html>", "utf-8")
+    assert not smtp_transcript.detect(head_of(path.read_bytes()))
+
+
 def test_html_lines_cite_the_file_lines(tmp_path):
     path = save(tmp_path, forum_pre(dialogue(EXCHANGE_2000)))
     got = facts(check_read(path))

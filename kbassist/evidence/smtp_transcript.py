@@ -150,6 +150,9 @@ _ELIDED = re.compile(
     re.IGNORECASE,
 )
 _VERBS = set(VERB_FACTS.values())
+# A saved web page may reach its transcript only after many kilobytes of scripts and
+# styles: a page whose start speaks of SMTP is worth reading through.
+_SMTP_WORDS = re.compile(r"\b(?:E?SMTP|EHLO|telnet)\b", _FLAGS)
 
 
 class ReplyLine(NamedTuple):
@@ -584,12 +587,16 @@ class _Transcript:
 
 
 def detect(head: Head) -> bool:
-    """An SMTP greeting, or an EHLO/HELO line answered by 250, among the first lines
-    (or the start of an openssl s_client session that the head does not get past)."""
+    """An SMTP greeting, or an EHLO/HELO line answered by 250, among the first lines;
+    or the start of an openssl s_client session, or of a web page about SMTP, that
+    the head does not get past."""
+    html = looks_html(head.text)
     transcript = _Transcript()
-    for line in logical_lines(io.StringIO(head.text, newline=None), looks_html(head.text)):
+    for line in logical_lines(io.StringIO(head.text, newline=None), html):
         transcript.line(line)
-    return transcript.looks_smtp()
+    if transcript.looks_smtp():
+        return True
+    return html and _SMTP_WORDS.search(head.text) is not None
 
 
 def parse(path: Path) -> Artifact:
