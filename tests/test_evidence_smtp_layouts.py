@@ -552,6 +552,37 @@ def test_a_connection_closed_inside_the_ehlo_reply(tmp_path):
     assert "smtp.xexch50" not in values(artifact) and len(artifact.warnings) == 1
 
 
+def test_many_cut_replies_are_counted_not_listed(tmp_path):
+    lines = [W2K_BANNER, *(f"{250 + i % 2}-x" for i in range(1000)), "quit"]
+    artifact = smtp_transcript.parse(save(tmp_path, joined(lines, "\n")))
+    assert [w.en.split(":")[0] for w in artifact.warnings] == [
+        "The '250-' reply of line 2 ends without its final '250 ' line",
+        "The '251-' reply of line 3 ends without its final '251 ' line",
+        "The '250-' reply of line 4 ends without its final '250 ' line",
+        "997 more replies end without their final line",
+        "The EHLO reply stops at line 1000 before its last line ('250 ...')",  # the last 250-
+    ]
+
+
+def test_keywords_a_firewall_masked_stay_masked_in_a_quoted_transcript(tmp_path):
+    """Cisco PIX/ASA: the greeting turned to asterisks, unknown keywords to X runs."""
+    verbs = [
+        "XXXX",
+        "SIZE",
+        "XXXXXXXA",
+        "XXXXXXXB",
+        "8bitmime",
+        "XXXXXXXXXXXXXXXXXXX",
+        "AUTH=LOGIN",
+    ]
+    lines = ["220 " + "*" * 60, "ehlo helpdesk", *ehlo_reply(verbs), "quit", "221 closing"]
+    artifact = check_read(save(tmp_path, joined(quote(lines, "> "), "\r\n")))
+    got = values(artifact)
+    assert got["smtp.ehlo-masked"] is True
+    assert "smtp.x-link2state" not in got and "smtp.xexch50" not in got
+    assert any("masked" in note.en for note in artifact.notes)
+
+
 # --- the bundled pack ---------------------------------------------------------------------
 
 

@@ -91,6 +91,7 @@ _MASKED_NOTE = Note(
 # banner's version), each line's first characters (RFC 5321 allows 512), and the first
 # keywords (Exchange 2000 lists 18) besides Exchange's verbs and masked ones.
 _KEEP_LINES = 10
+_MAX_CUTS_SHOWN = 3  # cut replies named in a warning each; the others are counted
 _MAX_TEXT = 1000
 _MAX_KEYWORDS = 200
 # A line this wide may have been wrapped: by a mail client (at 70 to 78 columns, at a
@@ -357,6 +358,15 @@ def _cut_reply(code: str, line: int) -> Note:
     )
 
 
+def _more_cut(count: int) -> Note:
+    return Note(
+        en=f"{count} more replies end without their final line: the transcript was cut or "
+        "edited in many places.",
+        fr=f"{count} autres réponses se terminent sans leur ligne finale\u00a0: la "
+        "transcription a été coupée ou modifiée à de nombreux endroits.",
+    )
+
+
 class _Session:
     """One connection's replies, assembled line by line: the greeting and the last EHLO
     response kept, with the replies that were cut."""
@@ -367,7 +377,8 @@ class _Session:
         self.replies = 0
         self.banner: _Reply | None = None
         self.ehlo: _Reply | None = None
-        self.cut_replies: list[_Reply] = []
+        self.cut_replies: list[_Reply] = []  # the first few replies that were cut
+        self.cuts = 0  # how many were
         self.wrap: _Reply | None = None  # the reply whose last line a wrapped line continues
         self.glue = " "
 
@@ -424,7 +435,9 @@ class _Session:
 
     def cut(self) -> None:
         assert self.open is not None
-        self.cut_replies.append(self.open)
+        self.cuts += 1
+        if len(self.cut_replies) < _MAX_CUTS_SHOWN:
+            self.cut_replies.append(self.open)
         self.finish(whole=False)
 
     def finish(self, whole: bool) -> None:
@@ -451,6 +464,8 @@ class _Session:
         for reply in self.cut_replies:
             if reply is not self.ehlo:
                 artifact.warnings.append(_cut_reply(reply.code, reply.last))
+        if self.cuts > len(self.cut_replies):
+            artifact.warnings.append(_more_cut(self.cuts - len(self.cut_replies)))
         if self.ehlo is None:
             if banner is not None:
                 artifact.notes.append(_NO_EHLO)
