@@ -181,16 +181,28 @@ def test_ehlo_without_banner(tmp_path):
     }
 
 
-@pytest.mark.parametrize("keep", [3, 10, 20])
-def test_cut_ehlo_response(tmp_path, keep):
-    message, line = error_of(write(tmp_path, session(VERBS + EXCHANGE)[:keep]))
-    assert "'250-' reply lines end without the final '250 ' line" in message
-    assert line == keep
+@pytest.mark.parametrize(("keep", "seen"), [(3, 0), (10, 7), (20, 17)])
+def test_a_cut_ehlo_response_is_partial_and_proves_no_verb_missing(tmp_path, keep, seen):
+    artifact = smtp_transcript.parse(write(tmp_path, session(VERBS + EXCHANGE)[:keep]))
+    got = facts(artifact)
+    listed = [*KEYWORDS, *EXCHANGE][:seen]
+    assert got["smtp.ehlo-keywords"] == (listed, 3)
+    assert got["smtp.banner-version"] == ("5.0.2195.1600", 1)
+    # What the cut reply lists is offered; what it does not list may be in the lost lines.
+    assert {f: v for f, (v, _) in got.items() if f in smtp_transcript.VERB_FACTS} == (
+        {"smtp.xexch50": True, "smtp.x-link2state": True} if keep == 20 else {}
+    )
+    (warning,) = artifact.warnings
+    assert f"stops at line {keep} before its last line" in warning.en
+    assert f"s'arrête à la ligne {keep}" in warning.fr
 
 
 def test_ehlo_response_interrupted(tmp_path):
     lines = [f"220 {BANNER}", "ehlo x", *ehlo_response(VERBS)[:5], "quit", "221 bye"]
-    assert error_of(write(tmp_path, lines))[1] == 7
+    artifact = smtp_transcript.parse(write(tmp_path, lines))
+    assert facts(artifact)["smtp.ehlo-keywords"] == (KEYWORDS[:4], 3)
+    assert not set(facts(artifact)) & set(smtp_transcript.VERB_FACTS)
+    assert "line 7" in artifact.warnings[0].en
 
 
 def test_nothing_smtp_in_it(tmp_path):
@@ -199,6 +211,15 @@ def test_nothing_smtp_in_it(tmp_path):
 
 
 SNIPPETS = [*session(VERBS + EXCHANGE), "250-", "250", "220-", "S: 250-", ">>> EHLO", "EHLO"]
+# How transcripts arrive: quoted, in HTML, from telnet, PuTTY and openssl s_client.
+SNIPPETS += ["> 250-SIZE", ">> > 250 OK", "<pre>", "</pre>", "<br>", "&lt;", "&#50;&#53;&#48;"]
+SNIPPETS += ["<p class=MsoNormal>250-X-LINK2STATE<o:p></o:p></p>", "<!--", "-->", "<script>"]
+SNIPPETS += ["Trying 10.0.0.5...", "Connected to mail01.", "Escape character is '^]'."]
+SNIPPETS += ["ehlo x250-mail01 Hello", "quit221 bye", "Connection to host lost.", "...", "[snip]"]
+SNIPPETS += ["=~=~=~=~=~=~=~=~=~=~=~= PuTTY log 2006.03.02 05:01:57 =~=~=~=~=~=~=~=~=~=~=~="]
+SNIPPETS += ["ehlp\b \bo x", "\x1b[1m250-DSN\x1b[0m", "CONNECTED(00000003)", "---", "closed"]
+SNIPPETS += ["-----BEGIN CERTIFICATE-----", "MIIB5zCCAVCgAwIBAgIJAKx5", "-----END CERTIFICATE-----"]
+SNIPPETS += ["SSL-Session:", "    Protocol  : TLSv1", "    0000 - 25 0f", "read R BLOCK"]
 
 
 @settings(max_examples=250, deadline=500, suppress_health_check=[HealthCheck.too_slow])
