@@ -556,8 +556,9 @@ SEEDS = [
 
 
 @st.composite
-def mutated(draw: st.DrawFn) -> bytes:
-    data = bytearray(draw(st.sampled_from(SEEDS)))
+def mutated(draw: st.DrawFn, seeds: list[bytes] = SEEDS) -> bytes:
+    """A seed, cut, with bytes deleted, inserted, replaced or repeated."""
+    data = bytearray(draw(st.sampled_from(seeds)))
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(data)))
         kind = draw(st.sampled_from(["cut", "delete", "insert", "replace", "repeat"]))

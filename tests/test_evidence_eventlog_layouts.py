@@ -1,7 +1,8 @@
-"""Event Viewer text as people paste it, built byte by byte as Windows writes it.
+"""Event Viewer text as people paste it: every copy layout, in English and in French.
 
-The facts read from event 9671's message: its account and its configured
-maximum, found in one pass over the text, and never from a cut sentence.
+The classic viewer's copy (Windows 2000/2003) and Vista's "Copy details as
+text", each built byte by byte as Windows writes it (encodings, line ends,
+the spaces a French Windows puts before ':'), then cut where pastes get cut.
 """
 
 from __future__ import annotations
@@ -10,16 +11,20 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kbassist.evidence import ArtifactError, eventlog
+from kbassist.cli import main
+from kbassist.evidence import ArtifactError, eventlog, read_artifact
 from kbassist.evidence.base import Head
-from kbassist.evidence.eventlog.collect import account_named
-from kbassist.evidence.textfile import HEAD_BYTES, decode_head
+from kbassist.evidence.eventlog import classic, details, labels
+from kbassist.evidence.eventlog.collect import FIELD_CAP, account_named, capped_lines
+from kbassist.evidence.textfile import HEAD_BYTES, decode_head, open_text
 
-from .test_evidence_eventlog import FUZZ, GUID_DOMAIN, MAX_TEXT
+from .test_evidence_eventlog import FUZZ, GUID_DOMAIN, MAX_TEXT, SAMPLES, mutated, parse_or_refuse
 
+NBSP, NNBSP = "\u00a0", "\u202f"
 EXCEEDED = (
     "User SYSTEM has exceeded the allowed maximum number of simultaneous registrations for MAPI "
     "notifications."
@@ -91,12 +96,288 @@ def classic_en(sep: str = "\t") -> str:
     )
 
 
+def classic_fr(before_colon: str) -> str:
+    """The same two events on a French Windows 2003: labels, types and dates in French."""
+    c = before_colon + ":"
+    return (
+        f"Type de l'événement{c}\tAvertissement\n"
+        f"Source de l'événement{c}\tsmtpsvc\n"
+        f"Catégorie de l'événement{c}\tAucun\n"
+        f"ID de l'événement{c}\t4000\n"
+        f"Date{c}\t\t30/10/2000\n"
+        f"Heure{c}\t\t14:10:10\n"
+        f"Utilisateur{c}\t\tN/A\n"
+        f"Ordinateur{c}\tMAIL01\n"
+        f"Description{c}\n"
+        f"La remise du message au domaine distant « {GUID_DOMAIN} » a échoué.\n"
+        f"Données{c}\n"
+        "0000: c7 02 04 c0               Ç..À\n"
+        f"Type de l’événement{c}\tErreur\n"  # a typographic apostrophe, as Word pastes it
+        f"Source de l'événement{c}\tMSExchangeIS\n"
+        f"Catégorie de l'événement{c}\tGénéral \n"
+        f"ID de l'événement{c}\t9671\n"
+        f"Date{c}\t\t02/03/2006\n"
+        f"Heure{c}\t\t05:01:57\n"
+        f"Utilisateur{c}\t\tN/A\n"
+        f"Ordinateur{c}\tDC-VERTON\n"
+        f"Description{c}\n"
+        f"{EXCEEDED}\n"
+        "\n"
+        f"{MAX_TEXT}\n"
+    )
+
+
+BOTH = {
+    "event.smtpsvc-4000.count": 1,
+    "event.msexchangeis-9671.count": 1,
+    "event.smtpsvc-4000.guid-domain": True,
+    "event.msexchangeis-9671.configured-max": 8,
+    "event.msexchangeis-9671.accounts": ["SYSTEM"],
+}
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline"),
+    [("cp1252", "\r\n"), ("utf-16", "\r\n"), ("utf-8-sig", "\r\n"), ("utf-8", "\n")],
+)
+@pytest.mark.parametrize("sep", ["\t", "     "])  # Windows' tabs, or a paste's spaces
+def test_classic_copy_in_english(tmp_path: Path, encoding: str, newline: str, sep: str) -> None:
+    path = write(tmp_path, encoded(classic_en(sep), encoding, newline))
+    assert eventlog.detect(head_of(path))
+    artifact = eventlog.parse(path)
+    assert artifact.summary()["facts"] == BOTH and artifact.warnings == []
+    smtp, store = artifact.details["events"]
+    assert (smtp["line"], store["line"]) == (1, 15)
+    assert smtp["time"] == "10/30/2000 2:10:10 PM" and smtp["computer"] == "MAIL01"
+    assert "0000:" not in smtp["message"] and smtp["message"].startswith("Message delivery")
+    assert store["level"] == "Error" and store["message"].endswith(MAX_TEXT)
+
+
+@pytest.mark.parametrize(
+    ("before_colon", "encoding"),
+    [
+        (" ", "cp1252"),  # a plain space, saved from Notepad as ANSI
+        (NBSP, "cp1252"),  # a no-break space: byte A0 in Windows-1252
+        (NNBSP, "utf-16"),  # a narrow no-break space, saved as Unicode
+        (NBSP, "utf-8-sig"),
+        ("", "utf-8"),  # none at all, as an English habit types it
+    ],
+)
+def test_classic_copy_in_french(tmp_path: Path, before_colon: str, encoding: str) -> None:
+    path = write(tmp_path, encoded(classic_fr(before_colon), encoding, "\r\n"))
+    assert eventlog.detect(head_of(path))
+    artifact = eventlog.parse(path)
+    assert artifact.summary()["facts"] == BOTH
+    smtp, store = artifact.details["events"]
+    assert smtp["level"] == "Avertissement" and store["level"] == "Erreur"
+    assert smtp["time"] == "30/10/2000 14:10:10" and store["computer"] == "DC-VERTON"
+    assert smtp["message"] == f"La remise du message au domaine distant « {GUID_DOMAIN} » a échoué."
+    assert store["line"] == 13
+
+
+def test_french_labels_match_whatever_the_spacing_and_apostrophe() -> None:
+    for spelled in ("ID de l'événement", "id de l’événement", f"ID{NBSP}de  l'événement{NNBSP}"):
+        assert labels.split(f"{spelled}:\t9671", labels.CLASSIC) == ("id", "9671")
+    assert labels.split("Mots-clés :   Classique", {labels.key("Mots clés"): "x"}) == (
+        "x",
+        "Classique",
+    )
+    assert labels.split("Note: Date: 12:00", labels.CLASSIC) is None  # not a label line
+    assert labels.split("Heure :\t\t05:01:57", labels.CLASSIC) == ("time", "05:01:57")
+
+
+def test_every_language_names_every_label_of_each_layout() -> None:
+    """Another language is one entry: the same fields in each layout, a full CSV header."""
+    english = labels.LANGUAGES["en"]
+    for language in labels.LANGUAGES.values():
+        assert language.classic.keys() == english.classic.keys()
+        assert language.details.keys() == english.details.keys()
+        assert len(language.csv_header) == 5 and language.types
+
+
+# --- Vista and later: "Copy details as text" ---------------------------------------------------
+
+
+def xml_of(provider: str, event_id: int, qualifiers: int, *strings: str) -> str:
+    data = "".join(f"    <Data>{s}</Data>\n" for s in strings)
+    return (
+        '<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">\n'
+        "  <System>\n"
+        f'    <Provider Name="{provider}" />\n'
+        f'    <EventID Qualifiers="{qualifiers}">{event_id}</EventID>\n'
+        "    <Level>2</Level>\n"
+        '    <TimeCreated SystemTime="2006-03-02T05:01:57.000000000Z" />\n'
+        "    <Channel>Application</Channel>\n"
+        "    <Computer>DC-VERTON.contoso.local</Computer>\n"
+        "    <Security />\n"
+        "  </System>\n"
+        "  <EventData>\n"
+        f"{data}"
+        "  </EventData>\n"
+        "</Event>\n"
+    )
+
+
+def details_en(with_xml: bool = True) -> str:
+    """Two events, each from "Copy details as text", pasted one after the other."""
+    first = (
+        "Log Name:      Application\n"
+        "Source:        smtpsvc\n"
+        "Date:          10/30/2000 2:10:10 PM\n"
+        "Event ID:      4000\n"
+        "Task Category: None\n"
+        "Level:         Warning\n"
+        "Keywords:      Classic\n"
+        "User:          N/A\n"
+        "Computer:      MAIL01.contoso.local\n"
+        "Description:\n"
+        f"{DNS_FAILURE}\n"
+    )
+    second = (
+        "Log Name:      Application\n"
+        "Source:        MSExchangeIS\n"
+        "Date:          3/2/2006 5:01:57 AM\n"
+        "Event ID:      9671\n"
+        "Task Category: General\n"
+        "Level:         Error\n"
+        "Keywords:      Classic\n"
+        "User:          N/A\n"
+        "Computer:      DC-VERTON.contoso.local\n"
+        "Description:\n"
+        f"{EXCEEDED}\n"
+        "\n"
+        f"{MAX_TEXT}\n"
+    )
+    if with_xml:
+        first += "Event Xml:\n" + xml_of("smtpsvc", 4000, 32772, GUID_DOMAIN, "DNS")
+        second += "Event Xml:\n" + xml_of("MSExchangeIS", 9671, 49152, "SYSTEM", "8")
+    return first + second
+
+
+def details_fr(before_colon: str) -> str:
+    c = before_colon + ":"
+    return (
+        f"Nom du journal{c}Application\n"
+        f"Source{c}       smtpsvc\n"
+        f"Date{c}         30/10/2000 14:10:10\n"
+        f"ID de l’événement{c}4000\n"
+        f"Catégorie de la tâche{c}Aucun\n"
+        f"Niveau{c}       Avertissement\n"
+        f"Mots clés{c}    Classique\n"
+        f"Utilisateur{c}  N/A\n"
+        f"Ordinateur{c}   MAIL01.contoso.local\n"
+        f"Description{c}\n"
+        f"La remise du message au domaine distant « {GUID_DOMAIN} » a échoué.\n"
+        f"XML de l’événement{c}\n" + xml_of("smtpsvc", 4000, 32772, GUID_DOMAIN) + ""
+        f"Nom du journal{c}Application\n"
+        f"Source{c}       MSExchangeIS\n"
+        f"Date{c}         02/03/2006 05:01:57\n"
+        f"ID de l’événement{c}9671\n"
+        f"Catégorie de la tâche{c}Général\n"
+        f"Niveau{c}       Erreur\n"
+        f"Mots clés{c}    Classique\n"
+        f"Utilisateur{c}  N/A\n"
+        f"Ordinateur{c}   DC-VERTON.contoso.local\n"
+        f"Description{c}\n"
+        f"{EXCEEDED}\n"
+        "\n"
+        f"{MAX_TEXT}\n"
+        f"XML de l’événement{c}\n" + xml_of("MSExchangeIS", 9671, 49152, "SYSTEM", "8")
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "newline"), [("utf-16", "\r\n"), ("utf-8-sig", "\r\n"), ("utf-8", "\n")]
+)
+@pytest.mark.parametrize("with_xml", [True, False])  # the General pane's copy has no XML
+def test_details_copy_in_english(tmp_path: Path, encoding: str, newline: str, with_xml: bool):
+    path = write(tmp_path, encoded(details_en(with_xml), encoding, newline))
+    assert eventlog.detect(head_of(path))
+    artifact = eventlog.parse(path)
+    assert artifact.summary()["facts"] == BOTH and artifact.warnings == []
+    smtp, store = artifact.details["events"]
+    assert smtp["message"] == DNS_FAILURE  # the XML is not the description
+    assert store["time"] == "3/2/2006 5:01:57 AM" and store["level"] == "Error"
+    assert store["line"] == (28 if with_xml else 12)
+
+
+@pytest.mark.parametrize(
+    ("before_colon", "encoding"), [(" ", "utf-8-sig"), (NBSP, "utf-16"), (NNBSP, "utf-8")]
+)
+def test_details_copy_in_french(tmp_path: Path, before_colon: str, encoding: str) -> None:
+    path = write(tmp_path, encoded(details_fr(before_colon), encoding, "\r\n"))
+    assert eventlog.detect(head_of(path))
+    artifact = eventlog.parse(path)
+    assert artifact.summary()["facts"] == BOTH and artifact.warnings == []
+    smtp, store = artifact.details["events"]
+    assert smtp["level"] == "Avertissement" and store["time"] == "02/03/2006 05:01:57"
+    assert "<Event" not in store["message"] and store["message"].endswith(MAX_TEXT)
+
+
+def test_details_xml_under_a_label_of_another_language_still_ends_the_description(tmp_path):
+    text = details_en().replace("Event Xml:", "Ereignis-XML:")
+    artifact = eventlog.parse(write(tmp_path, encoded(text, "utf-8", "\r\n")))
+    assert artifact.summary()["facts"] == BOTH
+    assert all("<Event" not in e["message"] for e in artifact.details["events"])
+
+
 # --- cut pastes -----------------------------------------------------------------------------
 
 
 def _facts_and_warnings(path: Path) -> tuple[dict, list[str]]:
     artifact = eventlog.parse(path)
     return artifact.summary()["facts"], [w.en for w in artifact.warnings]
+
+
+@pytest.mark.parametrize(
+    ("text", "cut_at", "where", "start"),
+    [
+        (classic_en(), "Event ID:\t9671", "before its description", 15),  # cut in the header
+        (details_en(), "Event ID:      9671", "before its description", 28),
+        (details_en(), "<Data>SYSTEM</Data>", "before the end of its XML", 28),  # in the XML
+        (details_en(), MAX_TEXT, "before the end of its XML", 28),  # in the description
+    ],
+)
+def test_a_paste_cut_in_its_last_event_leaves_that_event_out(tmp_path, text, cut_at, where, start):
+    data = encoded(text[: text.index(cut_at) + 6], "utf-8", "\r\n")
+    facts, warnings = _facts_and_warnings(write(tmp_path, data))
+    # the first event is whole: counted; the cut one is not, and nothing rests on absence
+    assert facts == {"event.smtpsvc-4000.count": 1, "event.smtpsvc-4000.guid-domain": True}
+    assert warnings == [
+        f"Line {start}: the file ends inside event 2, {where}. That event is not counted; "
+        "the facts come from the 1 whole events before it."
+    ]
+
+
+def test_a_paste_cut_in_its_only_event_is_refused(tmp_path: Path) -> None:
+    text = classic_en()
+    one = text[: text.index("Description:")]  # the first event's header, nothing after
+    assert refusal(write(tmp_path, encoded(one, "cp1252", "\r\n"))) == (
+        "truncated: the file ends inside event 1, before its description",
+        1,
+    )
+
+
+def test_a_cut_paste_keeps_no_fact_that_rests_on_absence(tmp_path: Path) -> None:
+    """ "No 4000 event names a GUID domain" needs every 4000 event: not said of a cut file."""
+    text = details_en().replace(GUID_DOMAIN, "contoso.com")
+    cut = text[: text.index("Event ID:      9671")]
+    facts, warnings = _facts_and_warnings(write(tmp_path, encoded(cut, "utf-8", "\n")))
+    assert facts == {"event.smtpsvc-4000.count": 1} and len(warnings) == 1
+    whole, _ = _facts_and_warnings(write(tmp_path, encoded(text, "utf-8", "\n"), "whole.txt"))
+    assert whole["event.smtpsvc-4000.guid-domain"] is False
+
+
+def test_wevtutil_text_cut_in_its_last_event(tmp_path: Path) -> None:
+    text = (Path(__file__).parent / "data" / "eventlog" / "wevtutil-text.txt").read_text("utf-8")
+    cut = text[: text.index("  Level: Warning")]
+    facts, warnings = _facts_and_warnings(write(tmp_path, encoded(cut, "utf-16", "\r\n")))
+    assert facts == {
+        "event.msexchangeis-9671.count": 2,
+        "event.msexchangeis-9671.configured-max": 8,
+        "event.msexchangeis-9671.accounts": ["SYSTEM"],
+    }
+    assert warnings[0].startswith("Line 35: the file ends inside event 3, before its description")
 
 
 def test_a_cut_number_is_never_the_configured_maximum(tmp_path: Path) -> None:
@@ -118,7 +399,111 @@ def test_a_number_too_long_for_an_int_is_not_the_configured_maximum(tmp_path: Pa
     assert "event.msexchangeis-9671.configured-max" not in facts
 
 
+# --- recognising each layout and only its own files ----------------------------------------------
+
+
+LAYOUTS = {
+    "classic-en": encoded(classic_en(), "cp1252", "\r\n"),
+    "classic-fr": encoded(classic_fr(NBSP), "cp1252", "\r\n"),
+    "details-en": encoded(details_en(), "utf-16", "\r\n"),
+    "details-fr": encoded(details_fr(" "), "utf-8-sig", "\r\n"),
+}
+FORMAT_OF = {
+    "classic-en": "classic",
+    "classic-fr": "classic",
+    "details-en": "details",
+    "details-fr": "details",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_each_layout_is_recognised_as_itself_and_read_as_an_event_log(tmp_path, name):
+    path = write(tmp_path, LAYOUTS[name], "anything.dat")
+    formats = {
+        "classic": classic.LAYOUT,
+        "details": details.LAYOUT,
+    }
+    assert eventlog._format(head_of(path)) is formats[FORMAT_OF[name]]
+    assert read_artifact(path).kind == "event-log"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "winsock-ok.reg",
+        "outlook-profile-cisco.reg",
+        "enumprot-ok.txt",
+        "enumprot-failed.txt",
+        "ehlo-exchange2000.txt",
+        "dpmon-notsupported.log",
+    ],
+)
+def test_other_kinds_are_still_theirs(name: str) -> None:
+    assert read_artifact(SAMPLES / name).kind != "event-log"
+
+
+# --- the cut never counts: every prefix of a whole file -------------------------------------------
+
+
+RECORD_KEYS = ("source", "id", "level", "time", "computer", "user")
+
+
+def _records(path: Path) -> list[dict] | None:
+    try:
+        return eventlog.parse(path).details.get("events", [])
+    except ArtifactError:
+        return None
+
+
+@settings(FUZZ, max_examples=200)
+@given(name=st.sampled_from(sorted(LAYOUTS)), where=st.floats(0, 1))
+def test_a_file_cut_anywhere_counts_only_whole_events(tmp_path_factory, name: str, where: float):
+    data = LAYOUTS[name]
+    folder = tmp_path_factory.mktemp("cut")
+    whole = _records(write(folder, data, "whole"))
+    assert whole
+    cut = _records(write(folder, data[: int(len(data) * where)], "cut"))
+    if cut is None:
+        return  # refused: nothing whole was left
+    assert len(cut) <= len(whole)
+    for got, expected in zip(cut, whole, strict=False):
+        assert {k: got[k] for k in RECORD_KEYS} == {k: expected[k] for k in RECORD_KEYS}
+    messages = [e.get("message") for e in cut]
+    expected = [e.get("message") for e in whole[: len(cut)]]
+    if FORMAT_OF[name] == "details" and len(cut) > 1:
+        assert messages == expected  # the XML after each description tells a cut one
+    else:  # a paste cut in its last description cannot be told from a whole one
+        assert messages[:-1] == expected[:-1]
+        if messages:  # its text begins the whole one, but for its last line, which is cut
+            text = messages[-1] or ""  # (and may end in half a character)
+            whole_lines = text.rsplit("\n", 1)[0] if "\n" in text else text[:-1]
+            assert (expected[-1] or "").startswith(whole_lines)
+
+
+@settings(FUZZ, max_examples=300)
+@given(data=mutated(seeds=list(LAYOUTS.values())))
+def test_damaged_layouts_fail_cleanly(tmp_path_factory, data: bytes) -> None:
+    parse_or_refuse(tmp_path_factory.mktemp("bad") / "fuzz", data)
+
+
 # --- one pass over each line: long lines, the 9671 account ----------------------------------------
+
+
+def test_a_line_longer_than_the_cap_is_kept_in_part_and_the_next_line_numbered(tmp_path):
+    path = write(tmp_path, b"a" * (FIELD_CAP * 3 + 7) + b"\r\nsecond\r\nthird")
+    with open_text(path) as stream:
+        got = [(n, len(text), ended) for n, text, ended in capped_lines(stream)]
+    assert got == [(1, FIELD_CAP, True), (2, 6, True), (3, 5, False)]
+
+
+def test_a_huge_line_of_spaces_in_a_paste_reads(tmp_path: Path) -> None:
+    """A 160 KB line took 84 s when a regular expression backtracked over its spaces."""
+    spaces = " " * 160_000
+    text = classic_en().replace("Computer:\tDC-VERTON", f"Computer:\tDC{spaces}x")
+    text = text.replace("User SYSTEM has", f"User {spaces}SYSTEM{spaces}has")
+    artifact = eventlog.parse(write(tmp_path, encoded(text, "utf-8", "\r\n")))
+    assert artifact.summary()["facts"]["event.msexchangeis-9671.count"] == 1
+    assert artifact.details["events"][1]["computer"] == "DC"  # the line's first 64 Ki characters
 
 
 OLD_ACCOUNT = re.compile(
@@ -143,3 +528,19 @@ def test_the_account_with_odd_spacing() -> None:
     )
     assert account_named("User has exceeded the allowed maximum") is None
     assert account_named("User " + "x" * 300 + " has exceeded the allowed maximum") is None
+
+
+# --- end to end: a partial file is a warning, a wholly cut one exit 2 -----------------------------
+
+
+def test_diagnose_reads_a_cut_paste_with_a_warning_and_refuses_an_empty_cut(tmp_path: Path):
+    text = details_en()
+    cut = write(tmp_path, encoded(text[: text.index("<Data>SYSTEM")], "utf-16", "\r\n"), "cut.txt")
+    result = CliRunner().invoke(main, ["diagnose", "--format", "json", str(cut)])
+    assert result.exit_code in (0, 1), result.stderr
+    assert "kbassist: warning: " in result.stderr and "cut.txt" in result.stderr
+    assert "Line 28: the file ends inside event 2" in result.stderr
+    only = write(tmp_path, encoded(text[: text.index("Description:")], "utf-8", "\r\n"), "o.txt")
+    result = CliRunner().invoke(main, ["diagnose", str(only)])
+    assert result.exit_code == 2
+    assert f"{only}:1: truncated: the file ends inside event 1" in result.stderr

@@ -8,8 +8,9 @@ most :data:`KEEP_PER_KEY` kept records each; counts stay exact.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from ...i18n import Message, msg
 from ..base import Artifact, ArtifactError, Note
@@ -95,6 +96,26 @@ class Event:
     record: int | None = None
 
 
+def capped_lines(stream: TextIO, cap: int = FIELD_CAP) -> Iterator[tuple[int, str, bool]]:
+    """(line number, line without its end, whether it ended with a line end).
+
+    At most ``cap`` characters of a line are kept: the rest is read in pieces of
+    that size and dropped, so one line of any length costs bounded memory.
+    """
+    number = 0
+    while piece := stream.readline(cap):
+        number += 1
+        if piece.endswith("\n"):
+            yield number, piece[:-1], True
+            continue
+        ended = False
+        while more := stream.readline(cap):
+            if more.endswith("\n"):
+                ended = True
+                break
+        yield number, piece, ended
+
+
 def account_named(text: str) -> str | None:
     """The account a 9671 message names ("User X has exceeded the allowed maximum..."),
     whitespace folded; at most :data:`ACCOUNT_CHARS` characters, or None."""
@@ -154,6 +175,33 @@ class Collector:
         self._accounts: dict[str, int | None] = {}  # named by 9671 events -> first line
         self._silent_9671 = False
         self.seen = 0  # events counted so far
+        self.partial = False  # an event was left out as cut: no fact may rest on absence
+
+    def cut(self, number: int, line: int | None, reason: Message, where: tuple[str, str]) -> None:
+        """The file ends inside event ``number`` (from ``line``): it is not counted.
+
+        ``where`` says where in the event, in English and in French. With whole
+        events before it, the file is read as partial and a warning says what was
+        left out; with none, nothing is left to read, and the file is refused as
+        truncated: ``reason``.
+        """
+        if self.seen == 0:
+            raise ArtifactError(self.file, reason, line)
+        self.partial = True
+        whole = self.seen
+        self.artifact.warnings.append(
+            Note(
+                en=(
+                    f"Line {line}: the file ends inside event {number}, {where[0]}. That event "
+                    f"is not counted; the facts come from the {whole} whole events before it."
+                ),
+                fr=(
+                    f"Ligne {line}\u00a0: le fichier s'arrête dans l'événement {number}, "
+                    f"{where[1]}. Cet événement n'est pas compté\u202f; les faits viennent des "
+                    f"{whole} événements complets qui le précèdent."
+                ),
+            )
+        )
 
     def add(self, event: Event) -> None:
         """Check ``event`` is usable and count it; malformed events stop the file here."""
@@ -220,7 +268,8 @@ class Collector:
             artifact.observe(f"event.{slug}-{number}.count", count, self._first[(slug, number)])
         if self._guid_domain is not None:
             named, line = self._guid_domain
-            artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
+            if named or not self.partial:  # "no 4000 names one" rests on every event being read
+                artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
         for value, line in self._configured_max.items():
             artifact.observe("event.msexchangeis-9671.configured-max", value, line)
         for account, line in self._accounts.items():
