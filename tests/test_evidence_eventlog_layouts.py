@@ -1,12 +1,15 @@
-"""Event Viewer text as people paste it: every copy layout, in English and in French.
+"""Event Viewer text as people paste and save it: every layout, in English and in French.
 
-The classic viewer's copy (Windows 2000/2003) and Vista's "Copy details as
-text", each built byte by byte as Windows writes it (encodings, line ends,
-the spaces a French Windows puts before ':'), then cut where pastes get cut.
+The classic viewer's copy (Windows 2000/2003), Vista's "Copy details as text",
+the classic "Save Log File As" in comma- and tab-delimited text, and the Vista
+CSV, each built byte by byte as Windows writes it (encodings, line ends, the
+spaces a French Windows puts before ':'), then cut where files get cut.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from hypothesis import strategies as st
 from kbassist.cli import main
 from kbassist.evidence import ArtifactError, eventlog, read_artifact
 from kbassist.evidence.base import Head
-from kbassist.evidence.eventlog import classic, details, labels
+from kbassist.evidence.eventlog import classic, csvexport, delimited, details, labels, savedlog
 from kbassist.evidence.eventlog.collect import FIELD_CAP, account_named, capped_lines
 from kbassist.evidence.textfile import HEAD_BYTES, decode_head, open_text
 
@@ -399,6 +402,209 @@ def test_a_number_too_long_for_an_int_is_not_the_configured_maximum(tmp_path: Pa
     assert "event.msexchangeis-9671.configured-max" not in facts
 
 
+# --- Windows 2000/2003 "Save Log File As": comma- and tab-delimited text -------------------------
+
+
+def saved(delimiter: str, french: bool = False, type_first: bool = False) -> str:
+    """Three events as Event Viewer saves them: no header, one line each."""
+    if french:
+        lines = [
+            ["02/03/2006", "05:01:57", "MSExchangeIS", "Erreur", "Général ", "9671", "N/A",
+             "DC-VERTON", f"{EXCEEDED}  {MAX_TEXT}"],
+            ["30/10/2000", "14:10:10", "smtpsvc", "Avertissement", "Aucun", "4000", "N/A",
+             "MAIL01", f"La remise du message au domaine distant « {GUID_DOMAIN} » a échoué, "
+             "code 0xC00402C7."],
+            ["30/10/2000", "14:12:00", "Security", "Audit des succès", "Ouverture/fermeture de "
+             "session ", "540", "AUTORITE NT\\SYSTEM", "MAIL01", "Ouverture de session réussie"],
+        ]  # fmt: skip
+    else:
+        lines = [
+            ["3/2/2006", "5:01:57 AM", "MSExchangeIS", "Error", "General ", "9671", "N/A",
+             "DC-VERTON", f"{EXCEEDED}  {MAX_TEXT}"],
+            ["10/30/2000", "2:10:10 PM", "smtpsvc", "Warning", "None", "4000", "N/A", "MAIL01",
+             DNS_FAILURE.replace("failed.", "failed, again.")],
+            ["10/30/2000", "2:12:00 PM", "Security", "Success Audit", "Logon/Logoff ", "540",
+             "NT AUTHORITY\\SYSTEM", "MAIL01", "Successful Network Logon:"],
+        ]  # fmt: skip
+    if type_first:
+        lines = [[d, t, kind, source, *rest] for d, t, source, kind, *rest in lines]
+    return "".join(delimiter.join(fields) + "\n" for fields in lines)
+
+
+SAVED_FACTS = {
+    "event.msexchangeis-9671.count": 1,
+    "event.smtpsvc-4000.count": 1,
+    "event.security-540.count": 1,
+    "event.smtpsvc-4000.guid-domain": True,
+    "event.msexchangeis-9671.configured-max": 8,
+    "event.msexchangeis-9671.accounts": ["SYSTEM"],
+}
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+@pytest.mark.parametrize("french", [False, True])
+@pytest.mark.parametrize(("encoding", "newline"), [("cp1252", "\r\n"), ("utf-16", "\r\n")])
+def test_saved_log_file(tmp_path: Path, delimiter, french, encoding, newline) -> None:
+    path = write(tmp_path, encoded(saved(delimiter, french), encoding, newline), "app.csv")
+    assert eventlog.detect(head_of(path))
+    artifact = eventlog.parse(path)
+    assert artifact.summary()["facts"] == SAVED_FACTS and artifact.warnings == []
+    store, smtp, audit = artifact.details["events"]
+    assert [store["line"], smtp["line"], audit["line"]] == [1, 2, 3]
+    assert store["level"] == ("Erreur" if french else "Error")
+    assert store["time"] == ("02/03/2006 05:01:57" if french else "3/2/2006 5:01:57 AM")
+    assert store["message"] == f"{EXCEEDED}  {MAX_TEXT}" and store["computer"] == "DC-VERTON"
+    assert ", " in smtp["message"]  # the description is the rest of the line, commas and all
+    assert audit["user"] == ("AUTORITE NT\\SYSTEM" if french else "NT AUTHORITY\\SYSTEM")
+    assert audit["level"] == ("Audit des succès" if french else "Success Audit")
+
+
+def test_saved_log_file_bytes_are_ansi(tmp_path: Path) -> None:
+    data = encoded(saved(",", french=True), "cp1252", "\r\n")
+    assert b"G\xe9n\xe9ral" in data and b"\xab " in data  # é and « as single bytes
+    smtp = eventlog.parse(write(tmp_path, data)).details["events"][1]
+    assert "« _c7" in smtp["message"]
+
+
+def test_saved_log_file_with_the_type_before_the_source(tmp_path: Path) -> None:
+    path = write(tmp_path, encoded(saved(",", type_first=True), "cp1252", "\r\n"))
+    artifact = eventlog.parse(path)
+    assert artifact.summary()["facts"] == SAVED_FACTS
+    assert artifact.details["events"][0]["level"] == "Error"
+
+
+def test_saved_log_file_with_quoted_and_multiline_descriptions(tmp_path: Path) -> None:
+    text = (
+        '3/2/2006,5:01:57 AM,MSExchangeIS,Error,General ,9671,N/A,DC-VERTON,"'
+        f'{EXCEEDED}\n\nThe ""configured"" maximum, as said: 8."\n'
+        "10/30/2000,2:10:10 PM,smtpsvc,Warning,None,4000,N/A,MAIL01,Message delivery failed.\n"
+        "For more information, see Help and Support Center.\n"
+    )
+    artifact = eventlog.parse(write(tmp_path, encoded(text, "cp1252", "\r\n")))
+    store, smtp = artifact.details["events"]
+    assert store["message"] == f'{EXCEEDED}\n\nThe "configured" maximum, as said: 8.'
+    assert smtp["line"] == 4 and smtp["message"].endswith(
+        "\nFor more information, see Help and Support Center."
+    )
+
+
+@pytest.mark.parametrize(
+    ("cut", "where"),
+    [
+        (lambda t: t[: t.index("Logon/Logoff")], "after 5 of its 9 fields"),
+        (lambda t: t[: t.rindex("Logon")], "before the end of its line"),
+        (lambda t: t.rstrip("\n"), "before the end of its line"),  # no line end after the last
+    ],
+)
+def test_saved_log_file_cut_in_its_last_line(tmp_path: Path, cut, where) -> None:
+    text = cut(saved(","))
+    if "after" in where:
+        text += "\n"  # cut, then a line end added by whoever forwarded it
+    facts, warnings = _facts_and_warnings(write(tmp_path, encoded(text, "cp1252", "\r\n")))
+    assert facts == {k: v for k, v in SAVED_FACTS.items() if "security" not in k}
+    (warning,) = warnings
+    assert warning.startswith("Line 3: the file ends inside event 3, ")
+
+
+def test_saved_log_file_description_opening_a_quote_it_never_closes(tmp_path: Path) -> None:
+    """Written as it is, a description may start with a quote: the events after it still count."""
+    lines = saved(",").splitlines(keepends=True)
+    opened = lines[0].replace(f"DC-VERTON,{EXCEEDED}", f'DC-VERTON,"{EXCEEDED}')
+    artifact = eventlog.parse(
+        write(tmp_path, encoded(opened + "".join(lines[1:]), "cp1252", "\r\n"))
+    )
+    assert artifact.summary()["facts"] == SAVED_FACTS and artifact.warnings == []
+    assert artifact.details["events"][0]["message"].startswith('"User SYSTEM')
+    # at the end of the file, the same open quote is a cut description
+    cut = "".join(lines[1:]) + opened
+    facts, warnings = _facts_and_warnings(write(tmp_path, encoded(cut, "cp1252", "\r\n"), "c"))
+    assert "event.msexchangeis-9671.count" not in facts
+    assert warnings[0].startswith("Line 3: the file ends inside event 3, inside its quoted text")
+
+
+def test_saved_log_file_short_line_in_the_middle_is_malformed(tmp_path: Path) -> None:
+    lines = saved(",").splitlines(keepends=True)
+    text = lines[0] + "10/30/2000,2:10:10 PM,smtpsvc,Warning\n" + lines[2]
+    assert refusal(write(tmp_path, encoded(text, "cp1252", "\r\n"))) == (
+        "the line has 4 fields, expected 9",
+        2,
+    )
+
+
+# --- the Vista CSV with its header: what worked keeps working, a cut row is left out ------------
+
+
+CSV = (
+    "Level,Date and Time,Source,Event ID,Task Category\n"
+    f'Error,3/2/2006 5:01:57 AM,MSExchangeIS,9671,General,"{EXCEEDED}\n\n{MAX_TEXT}"\n'
+    f'Warning,10/30/2000 2:10:10 PM,smtpsvc,4000,None,"{DNS_FAILURE}"\n'
+    'Information,10/30/2000 2:12:00 PM,smtpsvc,4000,None,"Delivery to ""contoso.com"" retried."\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("cut", "where", "line"),
+    [
+        (lambda t: t[: t.index("retried")], "inside its quoted text", 6),  # an open quote
+        (lambda t: t[: t.rindex(",None")] + "\n", "after 4 of its 6 columns", 6),
+        (lambda t: t.rstrip("\n"), "before the end of its line", 6),
+    ],
+)
+def test_csv_cut_in_its_last_row(tmp_path: Path, cut, where: str, line: int) -> None:
+    path = write(tmp_path, encoded(cut(CSV), "utf-8-sig", "\r\n"), "events.csv")
+    facts, warnings = _facts_and_warnings(path)
+    assert facts == {
+        "event.msexchangeis-9671.count": 1,
+        "event.smtpsvc-4000.count": 1,
+        "event.smtpsvc-4000.guid-domain": True,
+        "event.msexchangeis-9671.configured-max": 8,
+        "event.msexchangeis-9671.accounts": ["SYSTEM"],
+    }
+    assert warnings == [
+        f"Line {line}: the file ends inside event 3, {where}. That event is not counted; "
+        "the facts come from the 2 whole events before it."
+    ]
+
+
+def test_csv_whole_reads_every_row(tmp_path: Path) -> None:
+    artifact = eventlog.parse(write(tmp_path, encoded(CSV, "utf-8-sig", "\r\n"), "e.csv"))
+    assert artifact.summary()["facts"]["event.smtpsvc-4000.count"] == 2
+    assert artifact.details["events"][2]["message"] == 'Delivery to "contoso.com" retried.'
+    assert artifact.warnings == []
+
+
+def test_csv_with_only_a_cut_row_is_refused(tmp_path: Path) -> None:
+    text = 'Level,Date and Time,Source,Event ID,Task Category\r\nError,now,smtpsvc,4000,None,"cut'
+    assert refusal(write(tmp_path, text.encode(), "e.csv")) == (
+        "truncated: the file ends inside the quoted text of event 1",
+        2,
+    )
+
+
+def test_csv_short_row_in_the_middle_is_malformed(tmp_path: Path) -> None:
+    rows = CSV.splitlines(keepends=True)
+    text = rows[0] + "Error,now,smtpsvc\n" + "".join(rows[1:])
+    assert refusal(write(tmp_path, text.encode(), "e.csv")) == (
+        "CSV row has 3 columns, expected 6",
+        2,
+    )
+
+
+def test_csv_text_after_a_closing_quote_is_malformed(tmp_path: Path) -> None:
+    text = CSV.replace('retried."\n', 'retried." and more,x\n') + CSV.splitlines()[2] + "\n"
+    message, line = refusal(write(tmp_path, text.encode(), "e.csv"))
+    assert (message, line) == ("CSV error: text after the closing quote of a field", 6)
+
+
+def test_csv_message_longer_than_the_csv_modules_limit(tmp_path: Path) -> None:
+    """Python's csv refuses fields over 128 KiB; a real message can be longer."""
+    long = "x" * 200_000
+    text = CSV.replace("retried.", long)
+    artifact = eventlog.parse(write(tmp_path, encoded(text, "utf-8", "\r\n"), "e.csv"))
+    assert len(artifact.details["events"][2]["message"]) == FIELD_CAP
+    assert artifact.warnings == []
+
+
 # --- recognising each layout and only its own files ----------------------------------------------
 
 
@@ -407,12 +613,18 @@ LAYOUTS = {
     "classic-fr": encoded(classic_fr(NBSP), "cp1252", "\r\n"),
     "details-en": encoded(details_en(), "utf-16", "\r\n"),
     "details-fr": encoded(details_fr(" "), "utf-8-sig", "\r\n"),
+    "saved-csv": encoded(saved(","), "cp1252", "\r\n"),
+    "saved-tsv-fr": encoded(saved("\t", french=True), "cp1252", "\r\n"),
+    "vista-csv": encoded(CSV, "utf-8-sig", "\r\n"),
 }
 FORMAT_OF = {
     "classic-en": "classic",
     "classic-fr": "classic",
     "details-en": "details",
     "details-fr": "details",
+    "saved-csv": "savedlog",
+    "saved-tsv-fr": "savedlog",
+    "vista-csv": "csvexport",
 }
 
 
@@ -422,6 +634,8 @@ def test_each_layout_is_recognised_as_itself_and_read_as_an_event_log(tmp_path, 
     formats = {
         "classic": classic.LAYOUT,
         "details": details.LAYOUT,
+        "savedlog": savedlog,
+        "csvexport": csvexport,
     }
     assert eventlog._format(head_of(path)) is formats[FORMAT_OF[name]]
     assert read_artifact(path).kind == "event-log"
@@ -470,7 +684,9 @@ def test_a_file_cut_anywhere_counts_only_whole_events(tmp_path_factory, name: st
         assert {k: got[k] for k in RECORD_KEYS} == {k: expected[k] for k in RECORD_KEYS}
     messages = [e.get("message") for e in cut]
     expected = [e.get("message") for e in whole[: len(cut)]]
-    if FORMAT_OF[name] == "details" and len(cut) > 1:
+    if FORMAT_OF[name] in ("savedlog", "csvexport"):
+        assert messages == expected  # each event ends with a line end: what is counted is whole
+    elif FORMAT_OF[name] == "details" and len(cut) > 1:
         assert messages == expected  # the XML after each description tells a cut one
     else:  # a paste cut in its last description cannot be told from a whole one
         assert messages[:-1] == expected[:-1]
@@ -484,6 +700,26 @@ def test_a_file_cut_anywhere_counts_only_whole_events(tmp_path_factory, name: st
 @given(data=mutated(seeds=list(LAYOUTS.values())))
 def test_damaged_layouts_fail_cleanly(tmp_path_factory, data: bytes) -> None:
     parse_or_refuse(tmp_path_factory.mktemp("bad") / "fuzz", data)
+
+
+CELLS = st.text(alphabet=st.sampled_from(["a", "é", ",", '"', "\n", " ", "\t", "x"]), max_size=8)
+
+
+@settings(FUZZ, max_examples=300)
+@given(table=st.lists(st.lists(CELLS, min_size=1, max_size=7), min_size=1, max_size=6),
+       piece=st.sampled_from([1, 2, 3, 7, 65536]))  # fmt: skip
+def test_rows_are_what_pythons_csv_wrote(tmp_path_factory, monkeypatch, table, piece) -> None:
+    """Any table the csv module writes (Windows line ends) reads back, read in any piece size."""
+    monkeypatch.setattr(delimited, "PIECE", piece)
+    table = [row for row in table if row != [""]]  # csv writes a lone empty cell as a blank line
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(table)
+    path = write(tmp_path_factory.mktemp("csv"), out.getvalue().encode("utf-8"), "t.csv")
+    with open_text(path) as stream:
+        got = list(delimited.rows(stream, ","))
+    assert [row.fields for row in got] == table
+    assert all(row.ended and not row.open_quote and row.stray is None for row in got)
+    assert [row.count for row in got] == [len(row) for row in table]
 
 
 # --- one pass over each line: long lines, the 9671 account ----------------------------------------

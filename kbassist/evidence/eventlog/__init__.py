@@ -1,8 +1,9 @@
 """Reader for event logs, in every form a helpdesk receives them.
 
 Event Viewer text as copied (the classic viewer's and Vista's "Copy details
-as text", in English or French), Vista's CSV, ``wevtutil`` text and XML, and
-binary ``.evtx``: each format turns its file into events, and
+as text", in English or French), as saved (Windows 2003's comma- or
+tab-delimited text, Vista's CSV), ``wevtutil`` text and XML, and binary
+``.evtx``: each format turns its file into events, and
 :class:`~.collect.Collector` turns the events into facts, so every format
 yields the same facts for the same events.
 """
@@ -15,7 +16,7 @@ from typing import Protocol
 from ...i18n import msg
 from ..base import Artifact, ArtifactError, Head
 from ..textfile import HEAD_BYTES, decode_head
-from . import classic, csvexport, details, evtxfile, wevtutil_text, wevtutil_xml
+from . import classic, csvexport, details, evtxfile, savedlog, wevtutil_text, wevtutil_xml
 from .collect import Collector
 
 KIND = "event-log"
@@ -35,6 +36,7 @@ FORMATS: tuple[Format, ...] = (
     wevtutil_text,
     wevtutil_xml,
     csvexport,
+    savedlog,
     details.LAYOUT,
     classic.LAYOUT,
 )
