@@ -25,7 +25,10 @@ from kbassist.evidence.eventlog import classic, csvexport, delimited, details, l
 from kbassist.evidence.eventlog.collect import FIELD_CAP, account_named, capped_lines
 from kbassist.evidence.textfile import HEAD_BYTES, decode_head, open_text
 
+from .bench_modules import load
 from .test_evidence_eventlog import FUZZ, GUID_DOMAIN, MAX_TEXT, SAMPLES, mutated, parse_or_refuse
+
+BENCH = load("eventlog_text_bench")
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 EXCEEDED = (
@@ -780,3 +783,32 @@ def test_diagnose_reads_a_cut_paste_with_a_warning_and_refuses_an_empty_cut(tmp_
     result = CliRunner().invoke(main, ["diagnose", str(only)])
     assert result.exit_code == 2
     assert f"{only}:1: truncated: the file ends inside event 1" in result.stderr
+
+
+# --- the benchmark's files are the real formats ---------------------------------------------
+
+
+@pytest.mark.parametrize("layout", [*BENCH.LAYOUTS, "huge-line"])
+def test_the_benchmark_generates_each_layout_as_its_reader_knows_it(tmp_path, layout) -> None:
+    path = tmp_path / layout
+    if layout == "huge-line":
+        BENCH.generate_huge_line(path, 0.2)
+    else:
+        BENCH.generate(path, layout, 0.05)
+    expected = {
+        "classic-en": classic.LAYOUT,
+        "classic-fr": classic.LAYOUT,
+        "huge-line": classic.LAYOUT,
+        "details-en": details.LAYOUT,
+        "saved-csv": savedlog,
+        "saved-tsv": savedlog,
+        "vista-csv": csvexport,
+    }[layout]
+    assert eventlog._format(head_of(path)) is expected
+    artifact = eventlog.parse(path)
+    assert artifact.warnings == []
+    facts = artifact.summary()["facts"]
+    assert facts["event.msexchangeis-9671.count"] >= 1
+    assert facts["event.msexchangeis-9671.configured-max"] == 8
+    if layout != "huge-line":
+        assert facts["event.smtpsvc-4000.guid-domain"] is True
