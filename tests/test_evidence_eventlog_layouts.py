@@ -351,13 +351,14 @@ def test_a_paste_cut_in_its_last_event_leaves_that_event_out(tmp_path, text, cut
     assert facts == {"event.smtpsvc-4000.count": 1, "event.smtpsvc-4000.guid-domain": True}
     assert warnings == [
         f"Line {start}: the file ends inside event 2, {where}. That event is not counted; "
-        "the facts come from the 1 whole events before it."
+        "the facts come from the whole events before it (1)."
     ]
 
 
-def test_a_paste_cut_in_its_only_event_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("before", ["Description:", "Event Category:"])
+def test_a_paste_cut_in_its_only_event_is_refused(tmp_path: Path, before: str) -> None:
     text = classic_en()
-    one = text[: text.index("Description:")]  # the first event's header, nothing after
+    one = text[: text.index(before)]  # the first event's first lines, nothing after
     assert refusal(write(tmp_path, encoded(one, "cp1252", "\r\n"))) == (
         "truncated: the file ends inside event 1, before its description",
         1,
@@ -565,7 +566,7 @@ def test_csv_cut_in_its_last_row(tmp_path: Path, cut, where: str, line: int) -> 
     }
     assert warnings == [
         f"Line {line}: the file ends inside event 3, {where}. That event is not counted; "
-        "the facts come from the 2 whole events before it."
+        "the facts come from the whole events before it (2)."
     ]
 
 

@@ -193,12 +193,12 @@ class Collector:
             Note(
                 en=(
                     f"Line {line}: the file ends inside event {number}, {where[0]}. That event "
-                    f"is not counted; the facts come from the {whole} whole events before it."
+                    f"is not counted; the facts come from the whole events before it ({whole})."
                 ),
                 fr=(
                     f"Ligne {line}\u00a0: le fichier s'arrête dans l'événement {number}, "
                     f"{where[1]}. Cet événement n'est pas compté\u202f; les faits viennent des "
-                    f"{whole} événements complets qui le précèdent."
+                    f"événements complets qui le précèdent ({whole})."
                 ),
             )
         )

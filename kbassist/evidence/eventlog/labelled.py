@@ -37,11 +37,12 @@ class Layout:
     xml_tail: bool  # the section after the description is the event's XML, ``</Event>`` last
 
     def detect(self, head: Head) -> bool:
-        """The opener's label near the top, and an event ID label in the head."""
+        """The opener's label near the top, and another of the layout's labels after it
+        (an event ID, or, in a paste cut that early, the label that follows the opener)."""
         lines = [line for line in head.lines[:60] if line.strip()][:10]
         if not any(_field(line, self) == self.opener for line in lines):
             return False
-        return any(_field(line, self) == "id" for line in head.lines)
+        return any(_field(line, self) not in (None, self.opener) for line in head.lines)
 
     def read(self, path: Path, sink: Collector) -> None:
         read(path, sink, self)
