@@ -526,6 +526,15 @@ def test_saved_log_file_description_opening_a_quote_it_never_closes(tmp_path: Pa
     assert warnings[0].startswith("Line 3: the file ends inside event 3, inside its quoted text")
 
 
+def test_saved_log_file_description_going_on_for_ever_is_kept_in_part(tmp_path: Path) -> None:
+    lines = saved(",").splitlines(keepends=True)
+    text = lines[0] + "and more of the description\n" * 20_000 + "".join(lines[1:])
+    artifact = eventlog.parse(write(tmp_path, encoded(text, "cp1252", "\r\n")))
+    assert artifact.summary()["facts"] == SAVED_FACTS
+    store, smtp, _ = artifact.details["events"]
+    assert len(store["message"]) <= FIELD_CAP and smtp["line"] == 20_002
+
+
 def test_saved_log_file_short_line_in_the_middle_is_malformed(tmp_path: Path) -> None:
     lines = saved(",").splitlines(keepends=True)
     text = lines[0] + "10/30/2000,2:10:10 PM,smtpsvc,Warning\n" + lines[2]

@@ -23,7 +23,7 @@ from pathlib import Path
 from ...i18n import msg
 from ..base import ArtifactError, Head
 from ..textfile import open_text
-from .collect import FIELD_CAP, Collector, Event, capped_lines
+from .collect import FIELD_CAP, Collector, Event, TextBuffer, capped_lines
 from .csvexport import cut_row
 from .delimited import Row
 from .labels import TYPES, key
@@ -68,37 +68,45 @@ def read(path: Path, sink: Collector) -> None:
     file = str(path)
     delimiter: str | None = None
     pending: Row | None = None  # the event read last, for the lines that continue it
-    extra: list[str] = []
+    text = TextBuffer()  # its description, kept up to FIELD_CAP characters
+    continued = False  # a line that is not an event's went on it
     with open_text(path) as stream:
-        for line, text, ended in capped_lines(stream):
-            if not text.strip():
+        for line, content, ended in capped_lines(stream):
+            if not content.strip():
                 if pending is not None:
-                    extra.append(text)  # a blank line inside a description; stripped at its end
+                    text.add(content)  # a blank line inside a description; stripped at its end
                 continue
             if delimiter is None:
-                text = text.lstrip("\ufeff")
-                delimiter = _delimiter(text) or ","
-            fields = [_unquoted(cell) for cell in text.split(delimiter, _COLUMNS - 1)]
+                content = content.lstrip("\ufeff")
+                delimiter = _delimiter(content) or ","
+            fields = [_unquoted(cell) for cell in content.split(delimiter, _COLUMNS - 1)]
             if _starts_event(fields):
                 if pending is not None:
-                    _flush(file, sink, pending, extra)
-                pending, extra = Row(line, text, fields, len(fields), ended), []
+                    _flush(file, sink, pending, text, continued)
+                pending, text, continued = (
+                    Row(line, content, fields, len(fields), ended),
+                    TextBuffer(),
+                    False,
+                )
+                text.add(fields[-1])
             elif pending is None:
                 message = msg("the line does not start with an event's date and time")
                 raise ArtifactError(file, message, line)
             else:
-                extra.append(text)  # the description goes on over a line break
-                pending.ended = ended
+                text.add(content)  # the description goes on over a line break
+                continued, pending.ended = True, ended
     if pending is not None:
-        _flush(file, sink, pending, extra, last=True)
+        _flush(file, sink, pending, text, continued, last=True)
 
 
-def _flush(file: str, sink: Collector, row: Row, extra: list[str], last: bool = False) -> None:
+def _flush(
+    file: str, sink: Collector, row: Row, text: TextBuffer, continued: bool, last: bool = False
+) -> None:
     """Count the event of ``row`` (and the lines that continue it), or say why not."""
-    text = ""
+    description = ""
     if row.count == _COLUMNS:
-        text, row.open_quote = _description("\n".join([row.fields[-1], *extra]))
-    elif not last or any(line.strip() for line in extra):  # only a last line may be short
+        description, row.open_quote = _description(text.lines())
+    elif not last or continued:  # only the very last line may be short: it is cut
         message = msg(
             "the line has {count} fields, expected {expected}",
             count=row.count,
@@ -107,7 +115,7 @@ def _flush(file: str, sink: Collector, row: Row, extra: list[str], last: bool = 
         raise ArtifactError(file, message, row.line)
     if last and cut_row(sink, row, True, _COLUMNS):
         return
-    sink.add(_event(sink.seen + 1, row, text))
+    sink.add(_event(sink.seen + 1, row, description))
 
 
 def _unquoted(cell: str) -> str:
