@@ -82,6 +82,16 @@ def targets(results: dict) -> list[str]:
                     f"{peak} MiB",
                     peak < 100,
                 )
+    events = results.get("eventlog_text_bench")
+    if events:
+        least, peak = events["least_linear"], events["peak_mib"]
+        row(
+            "event log text read in linear time: MB/s at the largest size >= 1/2 of the "
+            "smallest, for every layout and one huge line",
+            f"{least:.2f} of it at worst",
+            least >= 0.5,
+        )
+        row("event log text parse peak memory < 100 MB", f"{peak} MiB", peak < 100)
     probes = results.get("probes_bench")
     if probes:
         together = probes["concurrent_median_s"]

@@ -1,7 +1,9 @@
-"""Reader for event logs, in the five forms a helpdesk receives them.
+"""Reader for event logs, in every form a helpdesk receives them.
 
-Classic Event Viewer text, ``wevtutil`` text and XML, Event Viewer CSV and
-binary ``.evtx``: each format module turns its file into events, and
+Event Viewer text as copied (the classic viewer's and Vista's "Copy details
+as text", in English or French), as saved (Windows 2003's comma- or
+tab-delimited text, Vista's CSV), ``wevtutil`` text and XML, and binary
+``.evtx``: each format turns its file into events, and
 :class:`~.collect.Collector` turns the events into facts, so every format
 yields the same facts for the same events.
 """
@@ -9,24 +11,41 @@ yields the same facts for the same events.
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ...i18n import msg
 from ..base import Artifact, ArtifactError, Head
 from ..textfile import HEAD_BYTES, decode_head
-from . import classic, csvexport, evtxfile, wevtutil_text, wevtutil_xml
+from . import classic, csvexport, details, evtxfile, savedlog, wevtutil_text, wevtutil_xml
 from .collect import Collector
 
 if TYPE_CHECKING:
     from ...pack.model import ArtifactKind
 
 KIND: ArtifactKind = "event-log"
-# The loosest test (classic text: labelled lines anywhere near the top) comes last.
-FORMATS: tuple[ModuleType, ...] = (evtxfile, wevtutil_text, wevtutil_xml, csvexport, classic)
 
 
-def _format(head: Head) -> ModuleType | None:
+class Format(Protocol):
+    """A format module (or a labelled layout): does this head look like mine, and the events."""
+
+    def detect(self, head: Head) -> bool: ...
+
+    def read(self, path: Path, sink: Collector) -> None: ...
+
+
+# The loosest tests (labelled lines anywhere near the top) come last.
+FORMATS: tuple[Format, ...] = (
+    evtxfile,
+    wevtutil_text,
+    wevtutil_xml,
+    csvexport,
+    savedlog,
+    details.LAYOUT,
+    classic.LAYOUT,
+)
+
+
+def _format(head: Head) -> Format | None:
     return next((fmt for fmt in FORMATS if fmt.detect(head)), None)
 
 

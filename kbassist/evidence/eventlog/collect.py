@@ -8,10 +8,11 @@ most :data:`KEEP_PER_KEY` kept records each; counts stay exact.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
-from ...i18n import msg
+from ...i18n import Message, msg
 from ..base import Artifact, ArtifactError, Note
 
 KEEP_PER_KEY = 100
@@ -20,14 +21,19 @@ MAX_STRINGS = 256  # insertion strings kept per event
 
 _SLUG_JUNK = re.compile(r"[\W_]+")
 _GUID_DOMAIN = re.compile(r"(?<![0-9a-z])_[0-9a-f]{32}_d(?![0-9a-z_])", re.IGNORECASE)
+# The sentence's own full stop is required, so a cut text never gives a cut number.
 _CONFIGURED_MAX = re.compile(
-    r"configured\s+maximum\s+number\s+of\s+event\s+notification\s+registrations\s+is\s+(\d+)",
+    r"configured\s+maximum\s+number\s+of\s+event\s+notification\s+registrations\s+is\s+"
+    r"(\d{1,9})\s*\.",
     re.IGNORECASE,
 )
-# "User SYSTEM has exceeded the allowed maximum number of simultaneous registrations..."
-_ACCOUNT = re.compile(
-    r"\bUser\s+(.{1,256}?)\s+has\s+exceeded\s+the\s+allowed\s+maximum", re.IGNORECASE
-)
+# "User SYSTEM has exceeded the allowed maximum number of simultaneous registrations...":
+# found from "has", then the account looked for in a bounded stretch before it, so
+# that no run of spaces, however long, is scanned more than a few times.
+_EXCEEDED = re.compile(r"\bhas\s+exceeded\s+the\s+allowed\s+maximum", re.IGNORECASE)
+_USER = re.compile(r"\buser ", re.IGNORECASE)
+ACCOUNT_CHARS = 256
+_BEFORE_ACCOUNT = 2 * ACCOUNT_CHARS  # looked at before "has": the account and its spacing
 _LEVEL_NAMES = {
     "0": "Information",
     "1": "Critical",
@@ -97,6 +103,40 @@ class Event:
     record: int | None = None
 
 
+def capped_lines(stream: TextIO, cap: int = FIELD_CAP) -> Iterator[tuple[int, str, bool]]:
+    """(line number, line without its end, whether it ended with a line end).
+
+    At most ``cap`` characters of a line are kept: the rest is read in pieces of
+    that size and dropped, so one line of any length costs bounded memory.
+    """
+    number = 0
+    while piece := stream.readline(cap):
+        number += 1
+        if piece.endswith("\n"):
+            yield number, piece[:-1], True
+            continue
+        ended = False
+        while more := stream.readline(cap):
+            if more.endswith("\n"):
+                ended = True
+                break
+        yield number, piece, ended
+
+
+def account_named(text: str) -> str | None:
+    """The account a 9671 message names ("User X has exceeded the allowed maximum..."),
+    whitespace folded; at most :data:`ACCOUNT_CHARS` characters, or None."""
+    for found in _EXCEEDED.finditer(text):  # each at least 32 characters past the one before
+        start = found.start()
+        if start == 0 or not text[start - 1].isspace():
+            continue
+        before = " ".join(text[max(0, start - _BEFORE_ACCOUNT) : start].split())
+        for user in _USER.finditer(before, max(0, len(before) - ACCOUNT_CHARS - 5)):
+            if user.end() < len(before):
+                return before[user.end() :]
+    return None
+
+
 def source_slug(source: str) -> str:
     """``MSExchangeIS`` → ``msexchangeis``; spaces, underscores and punctuation → ``-``."""
     return _SLUG_JUNK.sub("-", source.casefold()).strip("-") or "unknown"
@@ -121,6 +161,13 @@ def level_name(level: str | None) -> str | None:
     return _LEVEL_NAMES.get(level, level) or None
 
 
+def _name(event: Event) -> Message:
+    """The event as an error names it (only then: a Message per event would cost)."""
+    if event.record is None:
+        return msg("event {number}", number=event.number)
+    return msg("event {number} (record {record})", number=event.number, record=event.record)
+
+
 class Collector:
     """Counts events per (source, id) and turns them into the artifact's facts."""
 
@@ -135,21 +182,45 @@ class Collector:
         self._accounts: dict[str, int | None] = {}  # named by 9671 events -> first line
         self._silent_9671 = False
         self.seen = 0  # events counted so far
-        # Set by a format that could read only part of its file: no fact may then rest
-        # on an event being absent, for it may be in the part not read.
+        # Set by a format that could read only part of its file (an event left out as
+        # cut, damaged records): no fact may then rest on an event being absent.
         self.partial = False
+
+    def cut(self, number: int, line: int | None, reason: Message, where: tuple[str, str]) -> None:
+        """The file ends inside event ``number`` (from ``line``): it is not counted.
+
+        ``where`` says where in the event, in English and in French. With whole
+        events before it, the file is read as partial and a warning says what was
+        left out; with none, nothing is left to read, and the file is refused as
+        truncated: ``reason``.
+        """
+        if self.seen == 0:
+            raise ArtifactError(self.file, reason, line)
+        self.partial = True
+        whole = self.seen
+        self.artifact.warnings.append(
+            Note(
+                en=(
+                    f"Line {line}: the file ends inside event {number}, {where[0]}. That event "
+                    f"is not counted; the facts come from the whole events before it ({whole})."
+                ),
+                fr=(
+                    f"Ligne {line}\u00a0: le fichier s'arrête dans l'événement {number}, "
+                    f"{where[1]}. Cet événement n'est pas compté\u202f; les faits viennent des "
+                    f"événements complets qui le précèdent ({whole})."
+                ),
+            )
+        )
 
     def add(self, event: Event) -> None:
         """Check ``event`` is usable and count it; malformed events stop the file here."""
         where = event.line
-        if event.record is None:
-            name = msg("event {number}", number=event.number)
-        else:
-            name = msg("event {number} (record {record})", number=event.number, record=event.record)
         if not event.source or not event.source.strip():
-            raise ArtifactError(self.file, msg("{event} has no source", event=name), where)
+            message = msg("{event} has no source", event=_name(event))
+            raise ArtifactError(self.file, message, where)
         if event.id is None or not str(event.id).strip():
-            raise ArtifactError(self.file, msg("{event} has no Event ID", event=name), where)
+            message = msg("{event} has no Event ID", event=_name(event))
+            raise ArtifactError(self.file, message, where)
         number = event_id(event.id, event.qualifiers)
         if number is None:
             shown = str(event.id).strip()[:40]
@@ -176,9 +247,9 @@ class Collector:
                 self._configured_max.setdefault(int(found.group(1)), event.line)
             elif event.message is None:
                 self._silent_9671 = True
-            account = _ACCOUNT.search(event.message or "")
+            account = account_named(event.message or "")
             if account is not None and len(self._accounts) < KEEP_PER_KEY:
-                self._accounts.setdefault(" ".join(account.group(1).split()), event.line)
+                self._accounts.setdefault(account, event.line)
 
     @staticmethod
     def _record(event: Event, number: int) -> dict[str, Any]:
