@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from ...i18n import msg
+from ...i18n import Message, msg
 from ..base import Artifact, ArtifactError, Note
 
 KEEP_PER_KEY = 100
@@ -40,12 +41,16 @@ _NO_MESSAGE_NOTE = Note(
     en=(
         "This export holds no message text for event 9671, so the configured maximum of "
         "notification registrations is unknown: on the server, run "
-        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` and send its output.'
+        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` and send its output '
+        "(on Windows 2000 or 2003, open one event 9671 in Event Viewer, copy it with the "
+        "button under the arrows and send the text)."
     ),
     fr=(
         "Cet export ne contient pas le texte de l'événement 9671\u00a0: le maximum configuré "
         "d'inscriptions aux notifications reste inconnu. Sur le serveur, lancez "
-        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` et envoyez le résultat.'
+        '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` et envoyez le résultat '
+        "(sous Windows 2000 ou 2003, ouvrez un événement 9671 dans l'Observateur "
+        "d'événements, copiez-le avec le bouton situé sous les flèches et envoyez le texte)."
     ),
 )
 
@@ -90,6 +95,7 @@ class Event:
     record: int | None = None
 
 
+@lru_cache(maxsize=1024)  # a log names few sources, each on many events
 def source_slug(source: str) -> str:
     """``MSExchangeIS`` → ``msexchangeis``; spaces, underscores and punctuation → ``-``."""
     return _SLUG_JUNK.sub("-", source.casefold()).strip("-") or "unknown"
@@ -104,6 +110,33 @@ def event_id(raw: str | int, qualifiers: str | int | None) -> int | None:
     if qualifiers not in (None, "") or number > 0xFFFF:
         number &= 0xFFFF
     return number
+
+
+def _name(event: Event) -> Message:
+    """How an error names the event (made only for an error: a log has millions of events)."""
+    if event.record is None:
+        return msg("event {number}", number=event.number)
+    return msg("event {number} (record {record})", number=event.number, record=event.record)
+
+
+def _limit_and_account(event: Event) -> tuple[int | None, str | None]:
+    """What a 9671 event says: the configured maximum, the account over it.
+
+    From the message when the export has one. Binary logs (.evt, .evtx) hold only the
+    insertion strings of "User %1 has exceeded the allowed maximum number of
+    simultaneous registrations for MAPI notifications. The configured maximum number
+    of event notification registrations is %2.": the account, then the number.
+    """
+    if event.message is not None:
+        found = _CONFIGURED_MAX.search(event.message)
+        named = _ACCOUNT.search(event.message)
+        limit = int(found.group(1)) if found else None
+        return limit, " ".join(named.group(1).split()) if named else None
+    strings = event.strings
+    number = strings[1].strip() if len(strings) > 1 else ""
+    limit = int(number) if number.isascii() and number.isdigit() and len(number) <= 10 else None
+    account = " ".join(strings[0].split())[:256] if strings else ""
+    return limit, account or None
 
 
 def level_name(level: str | None) -> str | None:
@@ -132,14 +165,12 @@ class Collector:
     def add(self, event: Event) -> None:
         """Check ``event`` is usable and count it; malformed events stop the file here."""
         where = event.line
-        if event.record is None:
-            name = msg("event {number}", number=event.number)
-        else:
-            name = msg("event {number} (record {record})", number=event.number, record=event.record)
         if not event.source or not event.source.strip():
-            raise ArtifactError(self.file, msg("{event} has no source", event=name), where)
+            raise ArtifactError(self.file, msg("{event} has no source", event=_name(event)), where)
         if event.id is None or not str(event.id).strip():
-            raise ArtifactError(self.file, msg("{event} has no Event ID", event=name), where)
+            raise ArtifactError(
+                self.file, msg("{event} has no Event ID", event=_name(event)), where
+            )
         number = event_id(event.id, event.qualifiers)
         if number is None:
             shown = str(event.id).strip()[:40]
@@ -161,14 +192,13 @@ class Collector:
             if self._guid_domain is None or (named and not self._guid_domain[0]):
                 self._guid_domain = (named, event.line)
         if key == ("msexchangeis", 9671):
-            found = _CONFIGURED_MAX.search(event.message or "")
-            if found:
-                self._configured_max.setdefault(int(found.group(1)), event.line)
+            limit, account = _limit_and_account(event)
+            if limit is not None:
+                self._configured_max.setdefault(limit, event.line)
             elif event.message is None:
                 self._silent_9671 = True
-            account = _ACCOUNT.search(event.message or "")
-            if account is not None and len(self._accounts) < KEEP_PER_KEY:
-                self._accounts.setdefault(" ".join(account.group(1).split()), event.line)
+            if account and len(self._accounts) < KEEP_PER_KEY:
+                self._accounts.setdefault(account, event.line)
 
     @staticmethod
     def _record(event: Event, number: int) -> dict[str, Any]:
@@ -190,13 +220,19 @@ class Collector:
         return record
 
     def finish(self) -> Artifact:
-        """The artifact with one count per (source, id), then the facts read from texts."""
+        """The artifact with one count per (source, id), then the facts read from texts.
+
+        A file read in part (the artifact has warnings) gives no fact that rests on
+        something being absent: no ``guid-domain`` false, since the events skipped or
+        cut off may be the ones that name it.
+        """
         artifact = self.artifact
         for (slug, number), count in self._counts.items():
             artifact.observe(f"event.{slug}-{number}.count", count, self._first[(slug, number)])
         if self._guid_domain is not None:
             named, line = self._guid_domain
-            artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
+            if named or not artifact.warnings:
+                artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
         for value, line in self._configured_max.items():
             artifact.observe("event.msexchangeis-9671.configured-max", value, line)
         for account, line in self._accounts.items():
