@@ -1,7 +1,8 @@
-"""Reader for event logs, in the five forms a helpdesk receives them.
+"""Reader for event logs, in the six forms a helpdesk receives them.
 
-Classic Event Viewer text, ``wevtutil`` text and XML, Event Viewer CSV and
-binary ``.evtx``: each format module turns its file into events, and
+Classic Event Viewer text, ``wevtutil`` text and XML, Event Viewer CSV,
+binary ``.evtx`` and the legacy binary ``.evt`` of Windows 2000 to 2003: each
+format module turns its file into events, and
 :class:`~.collect.Collector` turns the events into facts, so every format
 yields the same facts for the same events.
 """
@@ -14,12 +15,19 @@ from types import ModuleType
 from ...i18n import msg
 from ..base import Artifact, ArtifactError, Head
 from ..textfile import HEAD_BYTES, decode_head
-from . import classic, csvexport, evtxfile, wevtutil_text, wevtutil_xml
+from . import classic, csvexport, evtfile, evtxfile, wevtutil_text, wevtutil_xml
 from .collect import Collector
 
 KIND = "event-log"
 # The loosest test (classic text: labelled lines anywhere near the top) comes last.
-FORMATS: tuple[ModuleType, ...] = (evtxfile, wevtutil_text, wevtutil_xml, csvexport, classic)
+FORMATS: tuple[ModuleType, ...] = (
+    evtxfile,
+    evtfile,
+    wevtutil_text,
+    wevtutil_xml,
+    csvexport,
+    classic,
+)
 
 
 def _format(head: Head) -> ModuleType | None:
