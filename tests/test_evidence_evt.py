@@ -23,6 +23,7 @@ from .evtgen import (
     DIRTY,
     EOF_MARK,
     EOF_SIZE,
+    ERROR,
     FIXED_SIZE,
     HEADER_SIZE,
     INFORMATION,
@@ -718,3 +719,37 @@ def test_a_huge_claimed_length_is_not_read_into_memory(tmp_path: Path) -> None:
     path = write(tmp_path, "huge.evt", bytes(data))
     assert numbers(path) == [1, 3, 4, 5, 6]
     assert "(an impossible length)" in warnings(path)[0]
+
+
+@st.composite
+def service_logs(draw: st.DrawFn) -> EvtWriter:
+    """Any log the service could leave: any size, events of any shape, maybe open (dirty)."""
+    writer = EvtWriter(
+        max_size=draw(st.integers(0x100, 0x1800)) * 4,
+        zero_absent_offsets=draw(st.booleans()),
+    )
+    opened = draw(st.integers(0, 300))
+    for n in range(draw(st.integers(0, 300))):
+        if n == opened:
+            writer.open()
+        writer.write(
+            EvtEvent(
+                draw(st.sampled_from(["MSExchangeIS", "smtpsvc", "Service Control Manager"])),
+                draw(st.integers(0, 0xFFFFFFFF)),
+                draw(st.sampled_from([ERROR, WARNING, INFORMATION, AUDIT_FAILURE])),
+                computer="C" * draw(st.integers(0, 15)),
+                user_sid=draw(st.sampled_from([None, "S-1-5-18", "S-1-5-21-1-2-3-500"])),
+                strings=tuple("s" * k for k in draw(st.lists(st.integers(0, 80), max_size=4))),
+                data=bytes(draw(st.integers(0, 40))),
+            )
+        )
+    return writer
+
+
+@settings(FUZZ, max_examples=100)
+@given(writer=service_logs())
+def test_every_log_the_service_writes_reads_whole(writer: EvtWriter, tmp_path: Path) -> None:
+    """Wrapped at any place, split anywhere, open or closed: every record, no warning."""
+    path = write(tmp_path, "any.evt", writer.file())
+    assert numbers(path) == [r.number for r in writer.live]
+    assert eventlog.parse(path).warnings == []
