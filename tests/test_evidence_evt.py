@@ -570,6 +570,11 @@ def test_a_file_cut_in_its_header_cannot_be_used(tmp_path: Path, size: int) -> N
     assert error_of(path) == f"truncated .evt: the file header has only {size} bytes"
 
 
+def test_a_file_cut_inside_its_first_record_cannot_be_used(tmp_path: Path) -> None:
+    path = write(tmp_path, "first.evt", build_evt([LIMIT, GUID_4000])[: HEADER_SIZE + 70])
+    assert error_of(path) == "truncated .evt: the file ends inside its first record"
+
+
 def test_a_header_alone_or_garbage_after_it_cannot_be_used(tmp_path: Path) -> None:
     header = build_evt([LIMIT])[:HEADER_SIZE]
     assert error_of(write(tmp_path, "a.evt", header)) == (

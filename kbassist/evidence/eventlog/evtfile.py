@@ -309,6 +309,10 @@ class _Log:
         wrapping = bool(header.flags & FLAG_WRAP) or header.start > header.end
         span = ring.area if wrapping else ring.size - start
         stop = self._walk(start, span, wrapping, open_end=not wrapping)
+        if self.read_count == 0 and stop.cut is not None and not self.damaged:
+            raise ArtifactError(
+                self.file, msg("truncated .evt: the file ends inside its first record")
+            )
         if self.read_count == 0:
             raise ArtifactError(
                 self.file, msg("corrupt .evt: no event record and no end-of-file record found")
