@@ -92,6 +92,22 @@ def targets(results: dict) -> list[str]:
             least >= 0.5,
         )
         row("event log text parse peak memory < 100 MB", f"{peak} MiB", peak < 100)
+    evt = results.get("evt_bench")
+    if evt:
+        speeds, peaks = evt["parse_mb_per_s"], evt["parse_peak_mib"]
+        largest, middle = list(speeds)[-1], list(speeds)[len(speeds) // 2]
+        # Linear time: the largest log reads at least half as fast, per MB, as a middle one.
+        ratio = speeds[largest] / speeds[middle]
+        row(
+            f".evt parse in linear time ({largest} at >= 1/2 the MB/s of {middle})",
+            f"{speeds[largest]} vs {speeds[middle]} MB/s",
+            ratio >= 0.5,
+        )
+        row(
+            f".evt parse peak memory of a {largest} log < 100 MB",
+            f"{peaks[largest]} MiB",
+            peaks[largest] < 100,
+        )
     probes = results.get("probes_bench")
     if probes:
         together = probes["concurrent_median_s"]

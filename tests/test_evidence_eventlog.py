@@ -429,6 +429,9 @@ def test_evtx_events(tmp_path: Path) -> None:
         "event.smtpsvc-4000.count": 1,
         "event.microsoft-windows-security-auditing-4625.count": 1,
         "event.smtpsvc-4000.guid-domain": True,
+        # no message text in .evtx: 9671's insertion strings are the account and the limit
+        "event.msexchangeis-9671.configured-max": 8,
+        "event.msexchangeis-9671.accounts": ["SYSTEM"],
     }
     assert {o.source for o in artifact.observations} == {str(path)}  # no lines in a binary log
     is_, smtp, audit, is_folded = artifact.details["events"]
@@ -445,8 +448,12 @@ def test_evtx_events(tmp_path: Path) -> None:
     }
     assert smtp["record"] == 2 and smtp["strings"] == [GUID_DOMAIN, "DNS"]
     assert audit["strings"] == ["jdoe", "0xc000006d"] and audit["level"] == "Information"
-    # message text is not stored in .evtx: the configured maximum is unknown, and a note says so
-    assert "wevtutil qe" in artifact.notes[0].en and "wevtutil qe" in artifact.notes[0].fr
+    assert artifact.notes == []  # the strings gave the configured maximum
+    # without insertion strings the configured maximum is unknown, and a note says so
+    bare = write(tmp_path, "bare.evtx", build_evtx([EventSpec("MSExchangeIS", 9671)]))
+    (note,) = eventlog.parse(bare).notes
+    assert "wevtutil qe" in note.en and "wevtutil qe" in note.fr
+    assert "Event Viewer" in note.en and "Observateur d'événements" in note.fr
 
 
 def test_evtx_many_records_keep_exact_counts_and_bounded_details(tmp_path: Path) -> None:
@@ -614,3 +621,21 @@ def test_the_accounts_events_9671_name(tmp_path: Path) -> None:
     facts = artifact.summary()["facts"]
     assert facts["event.msexchangeis-9671.count"] == 4
     assert facts["event.msexchangeis-9671.accounts"] == [["SYSTEM"], ["CONTOSO\\jdoe"]]
+
+
+def test_a_file_read_in_part_gives_no_fact_that_rests_on_absence() -> None:
+    """No _GUID_D domain among the events read is not proof when some could not be read."""
+    from kbassist.evidence.base import Artifact, Note
+    from kbassist.evidence.eventlog.collect import Collector, Event
+
+    def guid_fact(partial: bool, strings: list[str]) -> object:
+        artifact = Artifact(Path("log"), "event-log")
+        if partial:
+            artifact.warnings.append(Note(en="2 records skipped", fr="2 enregistrements ignorés"))
+        sink = Collector(artifact)
+        sink.add(Event(1, None, source="smtpsvc", id=4000, strings=strings))
+        return sink.finish().summary()["facts"].get("event.smtpsvc-4000.guid-domain")
+
+    assert guid_fact(False, ["contoso.com"]) is False
+    assert guid_fact(True, ["contoso.com"]) is None
+    assert guid_fact(True, [GUID_DOMAIN]) is True  # what the events read do say still counts

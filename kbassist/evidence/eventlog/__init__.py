@@ -2,10 +2,10 @@
 
 Event Viewer text as copied (the classic viewer's and Vista's "Copy details
 as text", in English or French), as saved (Windows 2003's comma- or
-tab-delimited text, Vista's CSV), ``wevtutil`` text and XML, and binary
-``.evtx``: each format turns its file into events, and
-:class:`~.collect.Collector` turns the events into facts, so every format
-yields the same facts for the same events.
+tab-delimited text, Vista's CSV), ``wevtutil`` text and XML, binary
+``.evtx``, and the legacy binary ``.evt`` of Windows 2000 to 2003: each
+format turns its file into events, and :class:`~.collect.Collector` turns the
+events into facts, so every format yields the same facts for the same events.
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Protocol
 from ...i18n import msg
 from ..base import Artifact, ArtifactError, Head
 from ..textfile import HEAD_BYTES, decode_head
-from . import classic, csvexport, details, evtxfile, savedlog, wevtutil_text, wevtutil_xml
+from . import (
+    classic,
+    csvexport,
+    details,
+    evtfile,
+    evtxfile,
+    savedlog,
+    wevtutil_text,
+    wevtutil_xml,
+)
 from .collect import Collector
 
 if TYPE_CHECKING:
@@ -36,6 +45,7 @@ class Format(Protocol):
 # The loosest tests (labelled lines anywhere near the top) come last.
 FORMATS: tuple[Format, ...] = (
     evtxfile,
+    evtfile,
     wevtutil_text,
     wevtutil_xml,
     csvexport,

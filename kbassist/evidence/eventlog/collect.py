@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, TextIO
 
 from ...i18n import Message, msg
@@ -46,16 +47,16 @@ _NO_MESSAGE_NOTE = Note(
     en=(
         "This export holds no message text for event 9671, so the configured maximum of "
         "notification registrations is unknown. On the server, open the event in Event "
-        "Viewer and copy it with the copy button of its Properties (Windows 2000 and 2003), "
-        "or run "
+        "Viewer and copy it with the copy button under the arrows of its Properties "
+        "(Windows 2000 and 2003), or run "
         '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` (Windows Vista '
         "and later), and send the text."
     ),
     fr=(
         "Cet export ne contient pas le texte de l'événement 9671\u00a0: le maximum configuré "
         "d'inscriptions aux notifications reste inconnu. Sur le serveur, ouvrez l'événement "
-        "dans l'Observateur d'événements et copiez-le avec le bouton de copie de ses "
-        "propriétés (Windows 2000 et 2003), ou lancez "
+        "dans l'Observateur d'événements et copiez-le avec le bouton de copie situé sous "
+        "les flèches de ses propriétés (Windows 2000 et 2003), ou lancez "
         '`wevtutil qe Application /q:"*[System[(EventID=9671)]]" /f:text` (Windows Vista '
         "et ultérieur), puis envoyez le texte."
     ),
@@ -137,6 +138,7 @@ def account_named(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)  # a log names few sources, each on many events
 def source_slug(source: str) -> str:
     """``MSExchangeIS`` → ``msexchangeis``; spaces, underscores and punctuation → ``-``."""
     return _SLUG_JUNK.sub("-", source.casefold()).strip("-") or "unknown"
@@ -153,19 +155,38 @@ def event_id(raw: str | int, qualifiers: str | int | None) -> int | None:
     return number
 
 
+def _name(event: Event) -> Message:
+    """How an error names the event (made only for an error: a log has millions of events)."""
+    if event.record is None:
+        return msg("event {number}", number=event.number)
+    return msg("event {number} (record {record})", number=event.number, record=event.record)
+
+
+def _limit_and_account(event: Event) -> tuple[int | None, str | None]:
+    """What a 9671 event says: the configured maximum, the account over it.
+
+    From the message when the export has one. Binary logs (.evt, .evtx) hold only the
+    insertion strings of "User %1 has exceeded the allowed maximum number of
+    simultaneous registrations for MAPI notifications. The configured maximum number
+    of event notification registrations is %2.": the account, then the number.
+    """
+    if event.message is not None:
+        found = _CONFIGURED_MAX.search(event.message)
+        limit = int(found.group(1)) if found else None
+        return limit, account_named(event.message)
+    strings = event.strings
+    number = strings[1].strip() if len(strings) > 1 else ""
+    limit = int(number) if number.isascii() and number.isdigit() and len(number) <= 10 else None
+    account = " ".join(strings[0].split())[:ACCOUNT_CHARS] if strings else ""
+    return limit, account or None
+
+
 def level_name(level: str | None) -> str | None:
     """Numeric levels (XML, .evtx) named as Event Viewer shows them; text levels as found."""
     if level is None:
         return None
     level = level.strip()
     return _LEVEL_NAMES.get(level, level) or None
-
-
-def _name(event: Event) -> Message:
-    """The event as an error names it (only then: a Message per event would cost)."""
-    if event.record is None:
-        return msg("event {number}", number=event.number)
-    return msg("event {number} (record {record})", number=event.number, record=event.record)
 
 
 class Collector:
@@ -242,13 +263,12 @@ class Collector:
             if self._guid_domain is None or (named and not self._guid_domain[0]):
                 self._guid_domain = (named, event.line)
         if key == ("msexchangeis", 9671):
-            found = _CONFIGURED_MAX.search(event.message or "")
-            if found:
-                self._configured_max.setdefault(int(found.group(1)), event.line)
+            limit, account = _limit_and_account(event)
+            if limit is not None:
+                self._configured_max.setdefault(limit, event.line)
             elif event.message is None:
                 self._silent_9671 = True
-            account = account_named(event.message or "")
-            if account is not None and len(self._accounts) < KEEP_PER_KEY:
+            if account and len(self._accounts) < KEEP_PER_KEY:
                 self._accounts.setdefault(account, event.line)
 
     @staticmethod
@@ -271,13 +291,19 @@ class Collector:
         return record
 
     def finish(self) -> Artifact:
-        """The artifact with one count per (source, id), then the facts read from texts."""
+        """The artifact with one count per (source, id), then the facts read from texts.
+
+        A file read in part (the artifact has warnings) gives no fact that rests on
+        something being absent: no ``guid-domain`` false, since the events skipped or
+        cut off may be the ones that name it.
+        """
         artifact = self.artifact
         for (slug, number), count in self._counts.items():
             artifact.observe(f"event.{slug}-{number}.count", count, self._first[(slug, number)])
         if self._guid_domain is not None:
             named, line = self._guid_domain
-            if named or not self.partial:  # "no 4000 names a GUID domain" needs the whole log
+            # "no 4000 names a GUID domain" needs the whole log
+            if named or not (self.partial or artifact.warnings):
                 artifact.observe("event.smtpsvc-4000.guid-domain", named, line)
         for value, line in self._configured_max.items():
             artifact.observe("event.msexchangeis-9671.configured-max", value, line)
