@@ -118,7 +118,7 @@ def read_answer_file(path: Path, case: Case, pack: Pack) -> None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(Problem(file, f"not UTF-8 text (byte {exc.start})")) from None
-    located = load_yaml(text, file)
+    located = load_yaml(text, file, aliases=False)  # answer files never need one
     if located.problems:
         raise InputError(located.problems[0])
     data = located.data
