@@ -14,20 +14,21 @@ import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from .api import Diagnoser
 from .case import Case, set_answer
 from .errors import InputError, Problem
 from .evidence import Artifact, Note, read_artifact
 from .i18n import msg
-from .probes.base import ProbeResult
+from .probes.base import ProbeResult, Status
 from .report.build import files_yielding
 from .report.model import FileReport, QuestionReport, Report
 from .report.render import to_markdown
 from .safefile import SESSION_LIMIT, read_regular
 
 SESSION_VERSION = 1
+MAX_TEXT = 4096  # an answer or a file name: longer is not something kbassist saved
 
 
 @dataclass
@@ -185,12 +186,14 @@ class Session:
             raise InputError(Problem(file, msg("not a kbassist session file (version 1)")))
         session = cls(diagnoser, lang=lang)
         for qid, value in _mapping(data.get("answers")).items():
+            if not isinstance(value, str | bool | None) or len(str(value)) > MAX_TEXT:
+                raise ValueError("an answer is not a short value")
             try:
                 session.answer(qid, "unknown" if value is None else value)
             except InputError as error:
                 raise InputError(Problem(file, error.problems[0].as_message())) from None
         for name in _sequence(data.get("files")):
-            if not isinstance(name, str) or not name or "\0" in name:
+            if not isinstance(name, str) or not name or "\0" in name or len(name) > MAX_TEXT:
                 raise ValueError("a file name is not text")
             session.add_file(Path(name))
         for saved in _sequence(data.get("probes")):
@@ -239,6 +242,8 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def _probe_from_dict(data: dict[str, Any]) -> ProbeResult:
+    if data["status"] not in get_args(Status):
+        raise ValueError("not a probe status")
     return ProbeResult(
         name=str(data["name"]),
         target=str(data["target"]),
