@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputError, KbassistError, Problem
+from .safefile import open_regular
 
 CASE_KEYS = ("id", "answers", "artifacts", "lang")
 LANGUAGES = ("en", "fr")
@@ -253,11 +254,6 @@ def open_input(source: str) -> IO[bytes]:
 
     if source == "-":
         return sys.stdin.buffer
-    try:
-        return open(source, "rb")
-    except FileNotFoundError:
-        raise InputError(Problem(source, "no such file")) from None
-    except IsADirectoryError:
-        raise InputError(Problem(source, "is a directory, not a JSON-lines file")) from None
-    except OSError as exc:
-        raise InputError(Problem(source, f"cannot read: {exc.strerror}")) from None
+    fd = open_regular(source)  # a named FIFO or a device is refused at once; stdin is "-"
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")

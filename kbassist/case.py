@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, Problem
 from .i18n import located, msg
+from .safefile import ANSWERS_LIMIT, read_regular
 from .values import VersionError, clamp_int, clean_text, parse_version
 
 if TYPE_CHECKING:  # a case reads a pack's questions; it does not need the pack package to load
@@ -112,15 +113,12 @@ def read_answer_file(path: Path, case: Case, pack: Pack) -> None:
     from .yamlsource import load_yaml  # PyYAML is imported only when there is YAML to read
 
     file = str(path)
+    raw = read_regular(path, ANSWERS_LIMIT)  # never a FIFO or device, never unbounded
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(Problem(file, "no such file")) from None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(Problem(file, f"not UTF-8 text (byte {exc.start})")) from None
-    except OSError as exc:
-        raise InputError(Problem(file, f"cannot read: {exc.strerror}")) from None
-    located = load_yaml(text, file)
+    located = load_yaml(text, file, aliases=False)  # answer files never need one
     if located.problems:
         raise InputError(located.problems[0])
     data = located.data

@@ -8,23 +8,27 @@ and it can say which ``kbassist diagnose`` command reproduces it.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from .api import Diagnoser
 from .case import Case, set_answer
 from .errors import InputError, Problem
 from .evidence import Artifact, Note, read_artifact
 from .i18n import msg
-from .probes.base import ProbeResult
+from .probes.base import ProbeResult, Status
 from .report.build import files_yielding
 from .report.model import FileReport, QuestionReport, Report
 from .report.render import to_markdown
+from .safefile import SESSION_LIMIT, read_regular
 
 SESSION_VERSION = 1
+MAX_TEXT = 4096  # an answer or a file name: longer is not something kbassist saved
 
 
 @dataclass
@@ -144,36 +148,102 @@ class Session:
         }
 
     def save(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+        """Write a new file beside ``path`` and rename it over the old one.
+
+        The new file and its directory are synced first, so a full disk or a
+        crash keeps the previous save whole, a reader never sees half a file,
+        and two savers to one path leave one of their files, never a mix.
+        """
+        atomic_write(Path(path), json.dumps(self.to_dict(), indent=2).encode("utf-8"))
 
     @classmethod
     def load(cls, path: Path, diagnoser: Diagnoser) -> Session:
         """Resume a saved session. Files are read again; one that moved keeps its problem."""
         file = str(path)
+        raw = read_regular(path, SESSION_LIMIT)  # never a FIFO or device, never unbounded
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(Problem(file, msg("no such file"))) from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            reason = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
             raise InputError(
-                Problem(file, msg("not a kbassist session: {error}", error=str(exc)))
+                Problem(file, msg("not a kbassist session: {error}", error=reason))
             ) from None
+        try:
+            return cls._from_dict(file, data, diagnoser)
+        except InputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise InputError(
+                Problem(file, msg("not a kbassist session: {error}", error="unexpected content"))
+            ) from None
+
+    @classmethod
+    def _from_dict(cls, file: str, data: Any, diagnoser: Diagnoser) -> Session:
         if not isinstance(data, dict) or data.get("kbassist_session") != SESSION_VERSION:
             raise InputError(Problem(file, msg("not a kbassist session file (version 1)")))
-        session = cls(diagnoser, lang=data.get("lang", "en"))
-        for qid, value in (data.get("answers") or {}).items():
+        lang = data.get("lang", "en")
+        if lang not in ("en", "fr"):
+            raise InputError(Problem(file, msg("not a kbassist session file (version 1)")))
+        session = cls(diagnoser, lang=lang)
+        for qid, value in _mapping(data.get("answers")).items():
+            if not isinstance(value, str | bool | None) or len(str(value)) > MAX_TEXT:
+                raise ValueError("an answer is not a short value")
             try:
                 session.answer(qid, "unknown" if value is None else value)
             except InputError as error:
                 raise InputError(Problem(file, error.problems[0].as_message())) from None
-        for name in data.get("files") or []:
+        for name in _sequence(data.get("files")):
+            if not isinstance(name, str) or not name or "\0" in name or len(name) > MAX_TEXT:
+                raise ValueError("a file name is not text")
             session.add_file(Path(name))
-        for saved in data.get("probes") or []:
+        for saved in _sequence(data.get("probes")):
             session.probes.append(_probe_from_dict(saved))
         return session
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError("expected a mapping")
+    return value
+
+
+def _sequence(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TypeError("expected a list")
+    return value
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` by ``data`` all at once: a temporary file beside it, synced, renamed."""
+    import tempfile
+
+    directory = path.parent
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):  # not every system can open a directory to sync it
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 def _probe_from_dict(data: dict[str, Any]) -> ProbeResult:
+    if data["status"] not in get_args(Status):
+        raise ValueError("not a probe status")
     return ProbeResult(
         name=str(data["name"]),
         target=str(data["target"]),

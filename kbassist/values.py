@@ -19,10 +19,11 @@ VERSION_SHIFT = 30  # 2**30 > VERSION_PART_MAX: two parts fit one int64 (see ver
 TEXT_MAX_BYTES = 16 * 1024
 
 _VERSION = re.compile(r"^\s*v?(\d+(?:\.\d+){0,3})(?:$|[\s(\-+_,;/])")
-# durable_rules' regex dialect mishandles these even inside a class; a literal
-# used with `contains` may not hold them.
+# A `contains` text may not hold these: durable_rules' regex dialect, which
+# `contains` once compiled to, mishandled them. No regex is built any more
+# (see engine/durable_backend.py); they stay refused so that a pack valid here
+# is valid for the kbassist versions before.
 CONTAINS_FORBIDDEN = set("%^]\\")
-_CLASS_ESCAPED = set(".*+?|()${}[")
 
 
 class VersionError(ValueError):
@@ -73,9 +74,3 @@ def contains_problem(literal: str) -> str | None:
     if not clean_text(literal):
         return "'contains' text is empty"
     return None
-
-
-def contains_regex(literal: str) -> str:
-    """A durable_rules regex matching any string that contains ``literal``."""
-    body = "".join(f"[{ch}]" if ch in _CLASS_ESCAPED else ch for ch in clean_text(literal))
-    return f".*{body}.*"

@@ -298,3 +298,134 @@ def test_where_the_cache_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert cache.cache_dir() is None
     load_pack()
     assert not (tmp_path / "mine").exists()
+
+
+# --- a cache someone else could write ------------------------------------------------------
+
+
+def _edit_fix_step(data: bytes) -> bytes:
+    """An attacker's fix step in the entry, its source digest kept."""
+    entry = json.loads(data)
+    for article_id, lang, article in entry["articles"]:
+        if (article_id, lang) == ("kb319572", "en"):
+            section = article["sections"]["fix-winsock-transports"]
+            section["steps"][0] = "Run \\\\evil\\share\\fix.exe as administrator."
+    return json.dumps(entry).encode()
+
+
+def _edit_rule(data: bytes) -> bytes:
+    entry = json.loads(data)
+    entry["model"]["rules"][0]["certainty"] = entry["model"]["rules"][0]["certainty"] / 2
+    return json.dumps(entry).encode()
+
+
+@pytest.mark.parametrize("edit", [_edit_fix_step, _edit_rule], ids=["fix-step", "rule"])
+def test_an_entry_edited_with_its_digest_kept_is_not_used(cache_dir: Path, edit, capfd):
+    load_pack()
+    (entry,) = entries(cache_dir)
+    good = entry.read_bytes()
+    edited = edit(good)
+    assert edited != good and json.loads(edited)["digest"] == json.loads(good)["digest"]
+    entry.write_bytes(edited)
+    capfd.readouterr()
+    pack = load_pack()
+    assert_same(pack, from_source())
+    fix = pack.articles.get("kb319572", "en").sections["fix-winsock-transports"]
+    assert "evil" not in fix.steps[0]
+    (line,) = capfd.readouterr().err.splitlines()
+    assert line == (
+        f"kbassist: warning: {entry}: pack cache not used (it does not match its check code: "
+        "it was changed outside kbassist); loading from source"
+    )
+    assert entry.read_bytes() == good  # stored again from source
+
+
+def _diagnose_under_timeout(cache_dir: Path) -> subprocess.CompletedProcess[str]:
+    args = ("diagnose", str(SAMPLES / "winsock-orphan-transport.reg"), "--format", "json")
+    env = {**os.environ, "KBASSIST_CACHE_DIR": str(cache_dir)}
+    env.pop("KBASSIST_NO_CACHE", None)
+    return subprocess.run(
+        [sys.executable, "-m", "kbassist", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,  # reached only if a special file blocked the run
+        check=False,
+    )
+
+
+def _source_report() -> str:
+    args = ("diagnose", str(SAMPLES / "winsock-orphan-transport.reg"), "--format", "json")
+    return kbassist(*args, KBASSIST_NO_CACHE="1").stdout
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero", "directory"])
+def test_a_special_file_at_an_entry_path_falls_back_without_hanging(cache_dir: Path, special):
+    load_pack()
+    (entry,) = entries(cache_dir)
+    entry.unlink()
+    if special == "fifo":
+        os.mkfifo(entry)
+    elif special == "dev-zero":
+        entry.symlink_to("/dev/zero")
+    else:
+        entry.mkdir()
+    run = _diagnose_under_timeout(cache_dir)
+    assert run.returncode == 1
+    assert run.stdout == _source_report()
+    (line,) = run.stderr.splitlines()
+    assert line.startswith(f"kbassist: warning: {entry}: pack cache not used (it is ")
+    assert line.endswith("); loading from source")
+
+
+def test_a_fifo_at_the_key_path_falls_back_without_hanging(cache_dir: Path):
+    load_pack()
+    (cache_dir / "key").unlink()
+    os.mkfifo(cache_dir / "key")
+    run = _diagnose_under_timeout(cache_dir)
+    assert run.returncode == 1 and run.stdout == _source_report()
+    assert "key: pack cache not used (it is not a regular file)" in run.stderr
+
+
+def test_a_group_writable_cache_directory_is_not_used(cache_dir: Path):
+    load_pack()
+    (entry,) = entries(cache_dir)
+    edited = _edit_fix_step(entry.read_bytes())
+    entry.write_bytes(edited)
+    cache_dir.chmod(0o775)
+    run = _diagnose_under_timeout(cache_dir)
+    assert run.returncode == 1 and run.stdout == _source_report()
+    assert run.stderr.splitlines()[0] == (
+        f"kbassist: warning: {cache_dir}: pack cache not used (group or others may write it); "
+        "loading from source"
+    )
+    assert entry.read_bytes() == edited  # nothing is written into it either
+    cache_dir.chmod(0o700)
+
+
+def test_a_new_cache_directory_and_its_files_are_private(cache_dir: Path):
+    load_pack()
+    assert cache_dir.stat().st_mode & 0o777 == 0o700
+    for file in cache_dir.iterdir():
+        assert file.stat().st_mode & 0o777 == 0o600, file.name
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
+def test_a_cache_directory_owned_by_another_user_is_not_used(cache_dir: Path):
+    load_pack()
+    (entry,) = entries(cache_dir)
+    os.chown(cache_dir, 65534, 65534)
+    try:
+        run = _diagnose_under_timeout(cache_dir)
+        assert run.returncode == 1 and run.stdout == _source_report()
+        assert run.stderr.splitlines()[0] == (
+            f"kbassist: warning: {cache_dir}: pack cache not used (it is owned by another user); "
+            "loading from source"
+        )
+        os.chown(cache_dir, 0, 0)
+        os.chown(entry, 65534, 65534)  # one entry of another user
+        run = _diagnose_under_timeout(cache_dir)
+        assert run.returncode == 1 and run.stdout == _source_report()
+        assert f"{entry}: pack cache not used (it is owned by another user)" in run.stderr
+    finally:
+        os.chown(cache_dir, 0, 0)

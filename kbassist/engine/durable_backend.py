@@ -26,6 +26,11 @@ durable_rules 2.0.28 has sharp edges, handled here and nowhere else:
   beyond int64 and floats like ``1e-05`` break its JSON: inputs arrive
   normalised (:mod:`kbassist.values`), missing fields are tested explicitly,
   and the pack format has no floats in conditions.
+* Its regexes cannot be trusted with a text ``contains``: some texts are
+  refused (error 503 for the 8 characters 'abaabbaa', or any 1823), some
+  compile and then never match (36 characters of a and b). A text
+  ``contains`` is decided in Python when the case's fact is built, exactly as
+  the reference evaluator decides it, and the rule tests a 0/1 field.
 * One rule's condition may nest at most 15 ``$and``/``$or`` groups (error
   113), one fact may hold at most 255 properties (error 302), and at most 65
   actions may fire for one fact (error 303, or an abort from heap
@@ -54,7 +59,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..values import contains_regex, version_key
+from ..values import version_key
 from .compiler import CompiledRule, Lit, Ref, Slot
 
 GROUP_LIMIT = 15  # nested $and/$or groups in one durable rule, the top level included
@@ -86,9 +91,19 @@ def native() -> Any:
 class _Fields:
     """Names of the fact properties that hold each slot."""
 
-    def __init__(self, slots: Mapping[str, Slot]):
+    def __init__(self, slots: Mapping[str, Slot], rules: Iterable[CompiledRule] = ()):
         self.slots = dict(slots)
         self.base = {key: f"s{i}" for i, key in enumerate(sorted(slots))}
+        # A text 'contains' is decided in Python, as the reference does, and carried
+        # as a 0/1 field: durable's regexes are wrong or refused for many texts
+        # (error 503 for 'abaabbaa'; no match for some 36-character texts).
+        self.texts: dict[str, dict[str, str]] = {}  # slot -> literal -> field
+        for rule in rules:
+            for disjunct in rule.disjuncts:
+                for lit in disjunct:
+                    if lit.op == "contains" and self.slots[lit.slot].type != "list":
+                        own = self.texts.setdefault(lit.slot, {})
+                        own.setdefault(str(lit.value), f"{self.base[lit.slot]}_c{len(own)}")
 
     def of(self, slot: str) -> tuple[str, ...]:
         base = self.base[slot]
@@ -97,7 +112,7 @@ class _Fields:
             return (base, f"{base}_hi", f"{base}_lo")
         if kind == "list":
             return (base, f"{base}_n")
-        return (base,)
+        return (base, *self.texts.get(slot, {}).values())
 
     def disjunct(self, disjunct: Iterable[Lit]) -> Test:
         tests: list[Test] = [{_MARK: 1}]
@@ -129,7 +144,7 @@ class _Fields:
                     every = {"$iall": {field: {"$neq": {"$i": lit.value}}}}
                     return [{"$or": [missing, empty, every]}]
                 return [{"$iany": {field: {"$eq": {"$i": lit.value}}}}]
-            return [exists, {"$mt": {field: contains_regex(lit.value)}}]
+            return [{self.texts[lit.slot][str(lit.value)]: 1}]
         if lit.op == "in":
             values = sorted(lit.value, key=repr)
             if lit.negated:
@@ -233,7 +248,8 @@ def rule_problems(
     slots: Mapping[str, Slot], rules: Iterable[CompiledRule]
 ) -> list[tuple[int, str]]:
     """(rule index, message) for each rule durable_rules could not register or run."""
-    fields = _Fields(slots)
+    rules = list(rules)
+    fields = _Fields(slots, rules)
     problems = []
     for rule in rules:
         for disjunct in rule.disjuncts:
@@ -269,7 +285,7 @@ class DurableBackend:
     _ids = itertools.count()
 
     def __init__(self, slots: Mapping[str, Slot], rules: Iterable[CompiledRule]):
-        self._fields = _Fields(slots)
+        self._fields = _Fields(slots, list(rules))
         self._lock = threading.Lock()
         # rule indices -> [(ruleset handle, fields its fact carries)]
         self._rulesets: dict[tuple[int, ...], list[tuple[Any, frozenset[str]]]] = {}
@@ -331,6 +347,7 @@ class DurableBackend:
     def _fact(self, case: Mapping[str, Any], used: frozenset[str]) -> dict[str, Any]:
         fact: dict[str, Any] = {"sid": _SID, "id": _FACT_ID, _MARK: 1}
         base = self._fields.base
+        base_texts = self._fields.texts
         for key, value in case.items():
             field = base.get(key)
             if field is None or value is None or field not in used:
@@ -343,6 +360,9 @@ class DurableBackend:
                 fact[f"{field}_n"] = len(value)
             else:
                 fact[field] = value
+                for text, flag in base_texts.get(key, {}).items():
+                    if flag in used:
+                        fact[flag] = int(isinstance(value, str) and text in value)
         return fact
 
     def fire(self, rules: Iterable[CompiledRule], case: Mapping[str, Any]) -> dict[int, list[int]]:

@@ -8,10 +8,12 @@ the first whose ``detect`` accepts the file's head parses it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..i18n import msg
+from ..safefile import open_regular
 from . import dpmon, enumprot, eventlog, registry, smtp_transcript
 from .base import Artifact, ArtifactError, Head, Note, Reader
 from .textfile import HEAD_BYTES, decode_head
@@ -21,16 +23,17 @@ KINDS = [reader.KIND for reader in READERS]
 
 
 def read_head(path: Path) -> Head:
-    file = str(path)
+    """The first bytes of ``path``: only a regular file is opened (never a FIFO or device)."""
+    fd = open_regular(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(HEAD_BYTES)
-    except FileNotFoundError:
-        raise InputError(Problem(file, msg("no such file"))) from None
-    except IsADirectoryError:
-        raise InputError(Problem(file, msg("is a directory, not a file"))) from None
+        data = b""
+        while len(data) < HEAD_BYTES and (chunk := os.read(fd, HEAD_BYTES - len(data))):
+            data += chunk
     except OSError as exc:
-        raise InputError(Problem(file, msg("cannot read: {reason}", reason=exc.strerror))) from None
+        reason = exc.strerror or str(exc)
+        raise InputError(Problem(str(path), msg("cannot read: {reason}", reason=reason))) from None
+    finally:
+        os.close(fd)
     return Head(data, decode_head(data))
 
 

@@ -7,6 +7,7 @@ conditions are data that the compiler translates.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from ..engine.compiler import CompiledPack, Compiler, Slot, Tree, compile_rules
 from ..errors import PackError, Problem
 from ..knowledge.articles import ArticleError, ArticleLibrary
+from ..safefile import PACK_LIMIT, open_regular, read_fd, too_big
 from . import cache
 from .checks import check_pack
 from .model import Cause, FactDecl, FileDecl, Finding, PackModel, Question, Thresholds
@@ -124,12 +126,19 @@ def _format_error(located: Located, error: ErrorDetails) -> Problem:
 
 def _read_text(directory: Path) -> str:
     file = directory / PACK_FILE
+    if not file.exists() and not file.is_symlink():
+        raise PackError(Problem(str(directory), f"no {PACK_FILE} in this directory"))
+    # A FIFO or device is not a pack (exit 2, at once); a huge file is not one either.
+    fd = open_regular(file)
     try:
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PackError(Problem(str(directory), f"no {PACK_FILE} in this directory")) from None
+        data = read_fd(fd, PACK_LIMIT)
+        if data is None:
+            raise PackError(Problem(str(file), too_big(PACK_LIMIT)))
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PackError(Problem(str(file), f"cannot read: {exc}")) from None
+    finally:
+        os.close(fd)
 
 
 def _parse(directory: Path, text: str) -> tuple[Located, PackModel | None]:
