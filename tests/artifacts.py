@@ -74,3 +74,54 @@ def salted_file(draw: st.DrawFn, paths: Sequence[Path]) -> bytes:
     at = draw(st.integers(0, len(data)))
     data[at:at] = draw(st.binary(max_size=20))
     return bytes(data[: draw(st.integers(0, len(data)))])
+
+
+# --- .reg files as regedit writes them ---------------------------------------------------
+
+REG_V5 = "Windows Registry Editor Version 5.00"
+REG_V4 = "REGEDIT4"
+_HEX_LINE = 77  # regedit breaks hex data after the comma that reaches this column
+
+
+def _subkey_order(name: str) -> str:
+    """How the registry sorts sibling keys (ASCII names: by their upper case)."""
+    return name.upper()
+
+
+def reg_hex(prefix: str, data: bytes) -> str:
+    """``prefix`` and ``data`` as regedit writes hex: ``,\\`` then two spaces near column 77."""
+    out, column = [prefix], len(prefix)
+    for i, byte in enumerate(data):
+        out.append(f"{byte:02x}")
+        if i == len(data) - 1:
+            break
+        out.append(",")
+        column += 3
+        if column >= _HEX_LINE:
+            out.append("\\\r\n  ")
+            column = 2
+    return "".join(out)
+
+
+def reg_multi(name: str, items: list[str], version: str = REG_V5) -> str:
+    """A REG_MULTI_SZ value line: UTF-16LE in version 5 files, ANSI in REGEDIT4."""
+    codec, nul = ("utf-16-le", b"\0\0") if version == REG_V5 else ("cp1252", b"\0")
+    data = b"".join(item.encode(codec) + nul for item in items) + nul
+    return reg_hex(f'"{name}"=hex(7):', data)
+
+
+def regedit_export(keys: dict[str, list[str]], version: str = REG_V5) -> bytes:
+    """The bytes regedit writes for ``keys`` (path -> value lines, without line ends).
+
+    Depth first, each key's subkeys sorted as the registry keeps them, every key
+    after a blank line, CRLF throughout, one more CRLF at the end; version 5 files
+    are UTF-16LE with a BOM, REGEDIT4 files ANSI. Parents must be in ``keys``.
+    """
+    order = sorted(keys, key=lambda path: [_subkey_order(part) for part in path.split("\\")])
+    text = version + "\r\n"
+    for path in order:
+        text += f"\r\n[{path}]\r\n" + "".join(f"{line}\r\n" for line in keys[path])
+    text += "\r\n"
+    if version == REG_V5:
+        return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    return text.encode("cp1252")

@@ -381,6 +381,7 @@ def test_csv_with_only_a_header_has_no_facts(tmp_path: Path) -> None:
         "kind": "event-log",
         "facts": {},
         "notes": [],
+        "warnings": [],
     }
 
 
