@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -125,3 +125,32 @@ def regedit_export(keys: dict[str, list[str]], version: str = REG_V5) -> bytes:
     if version == REG_V5:
         return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
     return text.encode("cp1252")
+
+
+def prefixes(data: bytes, unit: int = 1) -> list[bytes]:
+    """Every cut of ``data`` but the whole, on ``unit``-byte character boundaries."""
+    return [data[:end] for end in range(unit, len(data), unit)]
+
+
+def parsed_cuts(
+    parse: Callable[[Path], Artifact], data: bytes, path: Path, unit: int = 1
+) -> Iterator[tuple[bytes, Artifact]]:
+    """(cut, artifact) for every cut of ``data`` that ``parse`` reads rather than refuses."""
+    for cut in prefixes(data, unit):
+        path.write_bytes(cut)
+        artifact = parse_or_none(parse, path)
+        if artifact is not None:
+            yield cut, artifact
+
+
+def hostile_lines() -> dict[str, str]:
+    """Lines no program writes, built to cost time: long runs of one character, a huge line."""
+    return {
+        "spaces": " " * 400_000 + "x",
+        "digits": "9" * 400_000,
+        "word": "w" * 400_000 + " ec=0x0",
+        "colons": ":" * 400_000,
+        "brackets": "[" * 200_000 + "]" * 200_000,
+        "parens": "(" * 400_000,
+        "bangs": "!" * 400_000,
+    }

@@ -10,6 +10,13 @@ A multi-line 250 reply is an EHLO response unless the echoed command says
 otherwise (EXPN); a one-line 250 reply counts only after an echoed EHLO, since
 it may as well answer HELO or MAIL. When several EHLO responses are present
 (e.g. again after STARTTLS) the last one is what the server offers now.
+
+A verb is only missing from a whole reply: a transcript that ends inside a
+multi-line reply (``250-`` lines without the final ``250 `` one) is refused,
+and a last line without its line break that would be a greeting or a 250 line
+is not read (the cut may have shortened it), with a warning. A reply holds at
+most :data:`MAX_REPLY_LINES` lines, each kept to :data:`MAX_REPLY_TEXT`
+characters, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from typing import NamedTuple
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
-from .textfile import numbered_lines, open_text
+from .textfile import ended_lines, open_text
 
 KIND = "smtp-transcript"
 
@@ -34,6 +41,9 @@ _VERSION = re.compile(r"\bVersion:?\s*([0-9]+(?:\.[0-9]+){1,3})\b", _FLAGS)
 _KEYWORD_END = re.compile(r"[\s=]")
 # Commands whose 250 reply may span several lines without being an EHLO response.
 _OTHER_COMMANDS = {"HELO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP", "NOOP"}
+MAX_REPLY_LINES = 512  # an EHLO reply has about twenty
+MAX_REPLY_TEXT = 4096  # characters kept of one reply line: keywords and versions come first
+_READ_CODES = {"220", "250"}  # the replies whose text the reader reads
 # The verbs only Exchange 2000's SMTP service lists, by the fact that says whether it does.
 VERB_FACTS = {"smtp.xexch50": "XEXCH50", "smtp.x-link2state": "X-LINK2STATE"}
 # What a firewall's SMTP inspection leaves of a keyword it does not allow: Cisco ASA's
@@ -52,6 +62,16 @@ _NO_EHLO = Note(
     fr="La transcription contient l'accueil du serveur mais pas de réponse à EHLO\u00a0: "
     "tapez EHLO après la connexion pour lister les verbes (X-LINK2STATE, XEXCH50).",
 )
+
+
+def _cut_line(line: int) -> Note:
+    return Note(
+        en=f"The transcript ends in the middle of line {line}, a server reply the cut may have "
+        "shortened: that line is not read. Copy the whole session again.",
+        fr=f"La transcription se termine au milieu de la ligne {line}, une réponse du serveur "
+        "que la coupure a pu tronquer\u00a0: cette ligne n'est pas lue. Copiez de nouveau "
+        "toute la session.",
+    )
 
 
 _MASKED_NOTE = Note(
@@ -169,7 +189,8 @@ class _Session:
         self.banner: _Reply | None = None
         self.ehlo: _Reply | None = None
 
-    def cut(self) -> ArtifactError:
+    def cut(self, line: int | None = None) -> ArtifactError:
+        """The error for a reply left open; ``line``: where the file was cut, if known."""
         reply = self.open
         assert reply is not None
         return ArtifactError(
@@ -178,10 +199,10 @@ class _Session:
                 "'{code}-' reply lines end without the final '{code} ' line (transcript cut off?)",
                 code=reply.code,
             ),
-            reply.lines[-1][0],
+            reply.lines[-1][0] if line is None else line,
         )
 
-    def line(self, number: int, raw: str) -> None:
+    def line(self, number: int, raw: str, ended: bool = True) -> None:
         text = _strip(raw)
         if not text:
             return
@@ -191,11 +212,23 @@ class _Session:
                 raise self.cut()
             self.command = text.split(maxsplit=1)[0].upper()
             return
+        if not ended and reply.code in _READ_CODES:
+            # The last line, cut short: a verb or a version in it may be cut too.
+            if self.open is not None:
+                raise self.cut(number)
+            self.artifact.warnings.append(_cut_line(number))
+            return
         if self.open is not None and self.open.code != reply.code:
             raise self.cut()
         if self.open is None:
             self.open = _Reply(reply.code, self.command)
-        self.open.lines.append((number, reply.text))
+        elif len(self.open.lines) >= MAX_REPLY_LINES:
+            message = msg(
+                "a server reply of more than {limit} lines: not an SMTP session",
+                limit=MAX_REPLY_LINES,
+            )
+            raise ArtifactError(str(self.artifact.path), message, number)
+        self.open.lines.append((number, reply.text[:MAX_REPLY_TEXT]))
         if not reply.more:
             self.finish(self.open)
 
@@ -239,8 +272,8 @@ def parse(path: Path) -> Artifact:
     artifact = Artifact(path, KIND)
     session = _Session(artifact)
     with open_text(path) as stream:
-        for number, line in numbered_lines(stream):
-            session.line(number, line)
+        for number, line, ended in ended_lines(stream):
+            session.line(number, line, ended)
     if session.open is not None:
         raise session.cut()
     if session.banner is None and session.ehlo is None:
