@@ -105,9 +105,10 @@ class RegParser:
         key: str | None = None
         wanted = False
         pending: _Pending | None = None
-        for line in it:
-            number += 1
-            if line[-1:] != "\n":  # the last line, cut off, or a piece of a very long line
+        # The pieces of a very long line are taken from ``it`` itself, so they are not counted.
+        after_header = number + 1
+        for number, line in enumerate(it, after_header):
+            if line[-1] != "\n":  # the last line, cut off, or a piece of a very long line
                 if len(line) < MAX_LINE:
                     raise _cut(number, pending)
                 if wanted or pending is not None or line[:1] == "[" or key is None:

@@ -84,6 +84,7 @@ class _ControlSet:
     transports: RegValue | None = None
     # How far the export demonstrably went in its Services branch, in regedit's order.
     last: bytes | None = None  # registry_order of the last Services\<name> (or key below it)
+    last_folded: str = ""  # that <name>, folded
     last_key: str = ""  # that key, as written, and its line
     last_line: int = 0
     in_order: bool = True  # every Services key so far came in regedit's order
@@ -115,23 +116,25 @@ class RegistryFacts:
         self.roots: set[str] = set()
         # The control set whose Services branch the last key header was in.
         self._inside: _ControlSet | None = None
+        self._split_of: tuple[str, tuple[str, list[str]] | None] = ("", None)  # the last split
 
-    @staticmethod
-    def _split(folded: str) -> tuple[str, list[str]] | None:
+    def _split(self, folded: str) -> tuple[str, list[str]] | None:
         """(control set prefix, segments after it) for keys inside a control set."""
-        if "controlset" not in folded:
-            return None
-        match = _CONTROL_SET.search(folded)
-        if match is None:
-            return None
-        rest = folded[match.end() + 1 :]
-        return folded[: match.end()], rest.split("\\") if rest else []
+        if folded == self._split_of[0]:  # on_key then wanted: the same key twice in a row
+            return self._split_of[1]
+        split: tuple[str, list[str]] | None = None
+        if "controlset" in folded and (match := _CONTROL_SET.search(folded)) is not None:
+            rest = folded[match.end() + 1 :]
+            split = folded[: match.end()], rest.split("\\") if rest else []
+        self._split_of = (folded, split)
+        return split
 
     def on_key(self, line: int, key: str, deleted: bool) -> None:
         folded = key.casefold()
         split = self._split(folded)
         if split is None:
-            self._left()
+            if self._inside is not None:
+                self._left()
             if folded.count("\\") <= 2:  # a possible ancestor of a control set
                 self.roots.add(folded)
             return
@@ -139,7 +142,8 @@ class RegistryFacts:
         if len(rest) <= 1:
             self.roots.add(folded)
         if not rest or rest[0] != "services":
-            self._left()
+            if self._inside is not None:
+                self._left()
             return
         cset = self._set(prefix, key)
         if cset is not self._inside:
@@ -151,7 +155,8 @@ class RegistryFacts:
             if cset.last is not None:
                 cset.in_order = False  # the Services key after its own subkeys
             return
-        self._went_to(cset, line, key, len(prefix) + len("\\services\\"), rest[1])
+        if cset.in_order:  # out of order, the order proves nothing more: no need to follow it
+            self._went_to(cset, line, key, len(prefix) + len("\\services\\"), rest[1])
         if len(rest) == 2:
             if deleted:
                 cset.services.discard(rest[1])
@@ -160,13 +165,15 @@ class RegistryFacts:
 
     def _went_to(self, cset: _ControlSet, line: int, key: str, start: int, folded: str) -> None:
         """The export reached ``Services\\<name>`` (or a key below it) on ``line``."""
-        end = start + len(folded)
-        name = key[start:end] if key[start:end].casefold() == folded else folded
-        order = registry_order(name)
-        if cset.last is not None and order < cset.last:
-            cset.in_order = False
-        else:
-            cset.last, cset.last_key, cset.last_line = order, key, line
+        if folded != cset.last_folded:  # a new subkey of Services: where does it sort?
+            end = start + len(folded)
+            name = key[start:end] if key[start:end].casefold() == folded else folded
+            order = registry_order(name)
+            if cset.last is not None and order < cset.last:
+                cset.in_order = False
+                return
+            cset.last, cset.last_folded = order, folded
+        cset.last_key, cset.last_line = key, line
 
     def _left(self) -> None:
         """A key outside the Services branch the last key was in: regedit is done with it."""
