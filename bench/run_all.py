@@ -64,6 +64,16 @@ def targets(results: dict) -> list[str]:
         ratio, peak = registry["parse_speed_vs_floor"], registry["parse"]["peak_mib"]
         row("registry parse >= 1/5 of the decode floor", f"{ratio:.2f} of the floor", ratio >= 0.2)
         row("registry parse peak memory < 100 MB", f"{peak} MiB", peak < 100)
+    readers = results.get("readers_bench")
+    if readers:
+        largest = str(readers["sizes_mb"][-1])
+        for name, figures in readers["readers"].items():
+            ratio = figures["ratio"][largest]
+            row(
+                f"{name} reader linear: MB/s at {largest} MB >= 0.7 of the smallest size's",
+                f"{ratio:.2f}",
+                ratio >= 0.7,
+            )
     probes = results.get("probes_bench")
     if probes:
         together = probes["concurrent_median_s"]

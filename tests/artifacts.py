@@ -13,6 +13,8 @@ from kbassist.evidence import ArtifactError
 from kbassist.evidence.base import Artifact, Head
 from kbassist.evidence.textfile import HEAD_BYTES, decode_head
 
+from .bench_modules import load
+
 # How a text artifact may be saved, as regedit, wevtutil, Notepad or a console write it.
 SAVED_AS: dict[str, Callable[[str], bytes]] = {
     "utf-16le-bom": lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
@@ -80,27 +82,9 @@ def salted_file(draw: st.DrawFn, paths: Sequence[Path]) -> bytes:
 
 REG_V5 = "Windows Registry Editor Version 5.00"
 REG_V4 = "REGEDIT4"
-_HEX_LINE = 77  # regedit breaks hex data after the comma that reaches this column
-
-
-def _subkey_order(name: str) -> str:
-    """How the registry sorts sibling keys (ASCII names: by their upper case)."""
-    return name.upper()
-
-
-def reg_hex(prefix: str, data: bytes) -> str:
-    """``prefix`` and ``data`` as regedit writes hex: ``,\\`` then two spaces near column 77."""
-    out, column = [prefix], len(prefix)
-    for i, byte in enumerate(data):
-        out.append(f"{byte:02x}")
-        if i == len(data) - 1:
-            break
-        out.append(",")
-        column += 3
-        if column >= _HEX_LINE:
-            out.append("\\\r\n  ")
-            column = 2
-    return "".join(out)
+_subkey_order = str.upper  # how the registry sorts sibling keys with ASCII names
+# Hex data as regedit wraps it; the readers' benchmark writes its exports with the same.
+reg_hex = load("readers_bench").regedit_hex
 
 
 def reg_multi(name: str, items: list[str], version: str = REG_V5) -> str:
