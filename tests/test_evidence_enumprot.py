@@ -282,3 +282,23 @@ def test_a_line_longer_than_any_enumprot_writes_is_refused(tmp_path):
     path = write(tmp_path, [*HEADER, "x" * (MAX_LINE + 10), CALL, "SUCCEEDED!"])
     message, line = error_of(path)
     assert message.startswith("a line of more than") and line == 3
+
+
+def test_thousands_of_appended_runs_keep_memory_bounded_and_every_outcome(tmp_path):
+    """Repeats of one result are kept a hundred times; a failure after them is still read."""
+    path = write(tmp_path, [*ok_run(2) * 1000, *FAILED_RUN])
+    results = [v for f, v, _ in facts(enumprot.parse(path)) if f == "enumprot.failed"]
+    assert results == [False] * 100 + [True]
+
+
+def test_more_distinct_values_than_kept_are_said_in_a_warning(tmp_path):
+    runs = [
+        [*FAILED_RUN[:3], f"Error returned!  GetLastError() = 0x{i:x}", "FAILED!"]
+        for i in range(150)
+    ]
+    artifact = enumprot.parse(write(tmp_path, [line for run in runs for line in run]))
+    codes = [v for f, v, _ in facts(artifact) if f == "enumprot.last-error"]
+    assert codes == list(range(100))
+    (warning,) = artifact.warnings
+    assert "enumprot.last-error more than 100 different values" in warning.en
+    assert "(line 504) are not read" in warning.en and "101e (ligne 504)" in warning.fr

@@ -35,8 +35,20 @@ class Note:
         return self.fr if lang == "fr" else self.en
 
 
+KEEP_PER_VALUE = 100  # observations kept of one fact with one value (the first ones)
+KEEP_VALUES = 100  # distinct values kept of one fact
+
+
 @dataclass
 class Artifact:
+    """What a reader found in one file.
+
+    A file may repeat a fact without end (EnumProt runs appended, a trace of
+    many logons): the first :data:`KEEP_PER_VALUE` observations of each value
+    are kept, which changes no rule's outcome, and at most :data:`KEEP_VALUES`
+    values of one fact, the rest said in a warning; memory stays bounded.
+    """
+
     path: Path
     kind: str
     observations: list[Observation] = field(default_factory=list)
@@ -45,8 +57,23 @@ class Artifact:
     # the facts come from the rest, and none of them rests on absence.
     warnings: list[Note] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # structured records, e.g. "events"
+    _kept: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
+    _values: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def observe(self, fact: str, value: Any, line: int | None) -> None:
+        key = (fact, repr(value))
+        kept = self._kept.get(key, 0)
+        if kept >= KEEP_PER_VALUE:
+            return
+        if not kept:
+            values = self._values.get(fact, 0)
+            if values >= KEEP_VALUES:
+                if values == KEEP_VALUES:
+                    self.warnings.append(_too_many_values(fact, line))
+                    self._values[fact] = values + 1
+                return
+            self._values[fact] = values + 1
+        self._kept[key] = kept + 1
         source = f"{self.path}:{line}" if line is not None else str(self.path)
         self.observations.append(Observation(fact, value, source))
 
@@ -65,6 +92,17 @@ class Artifact:
         if "events" in self.details:
             out["events"] = self.details["events"]
         return out
+
+
+def _too_many_values(fact: str, line: int | None) -> Note:
+    where = f" (line {line})" if line is not None else ""
+    where_fr = f" (ligne {line})" if line is not None else ""
+    return Note(
+        en=f"The file gives {fact} more than {KEEP_VALUES} different values: those from the "
+        f"{KEEP_VALUES + 1}th on{where} are not read.",
+        fr=f"Le fichier donne à {fact} plus de {KEEP_VALUES} valeurs différentes\u00a0: "
+        f"celles à partir de la {KEEP_VALUES + 1}e{where_fr} ne sont pas lues.",
+    )
 
 
 @dataclass(frozen=True)
