@@ -34,6 +34,10 @@ class Note:
     def text(self, lang: str) -> str:
         return self.fr if lang == "fr" else self.en
 
+    def format(self, **params: Any) -> Note:
+        """The note with ``{name}`` placeholders filled in, in both languages."""
+        return Note(en=self.en.format(**params), fr=self.fr.format(**params))
+
 
 KEEP_PER_VALUE = 100  # observations kept of one fact with one value (the first ones)
 KEEP_VALUES = 100  # distinct values kept of one fact
@@ -69,7 +73,10 @@ class Artifact:
             values = self._values.get(fact, 0)
             if values >= KEEP_VALUES:
                 if values == KEEP_VALUES:
-                    self.warnings.append(_too_many_values(fact, line))
+                    note = _TOO_MANY_VALUES if line is not None else _TOO_MANY_VALUES_IN_RECORDS
+                    self.warnings.append(
+                        note.format(fact=fact, keep=KEEP_VALUES, next=KEEP_VALUES + 1, line=line)
+                    )
                     self._values[fact] = values + 1
                 return
             self._values[fact] = values + 1
@@ -94,15 +101,18 @@ class Artifact:
         return out
 
 
-def _too_many_values(fact: str, line: int | None) -> Note:
-    where = f" (line {line})" if line is not None else ""
-    where_fr = f" (ligne {line})" if line is not None else ""
-    return Note(
-        en=f"The file gives {fact} more than {KEEP_VALUES} different values: those from the "
-        f"{KEEP_VALUES + 1}th on{where} are not read.",
-        fr=f"Le fichier donne à {fact} plus de {KEEP_VALUES} valeurs différentes\u00a0: "
-        f"celles à partir de la {KEEP_VALUES + 1}e{where_fr} ne sont pas lues.",
-    )
+_TOO_MANY_VALUES = Note(
+    en="The file gives {fact} more than {keep} different values: those from the {next}th on "
+    "(line {line}) are not read.",
+    fr="Le fichier donne à {fact} plus de {keep} valeurs différentes\u00a0: celles à partir "
+    "de la {next}e (ligne {line}) ne sont pas lues.",
+)
+_TOO_MANY_VALUES_IN_RECORDS = Note(  # facts of binary records, which have no line
+    en="The file gives {fact} more than {keep} different values: those from the {next}th on "
+    "are not read.",
+    fr="Le fichier donne à {fact} plus de {keep} valeurs différentes\u00a0: celles à partir "
+    "de la {next}e ne sont pas lues.",
+)
 
 
 @dataclass(frozen=True)

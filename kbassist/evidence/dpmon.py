@@ -55,25 +55,21 @@ _NO_REGISTRATION = Note(
 )
 
 
-def _no_result(call: int) -> Note:
-    return Note(
-        en=f"The trace stops before the notification registration of line {call} returned, "
-        "so whether the server accepted it is unknown: capture the whole Outlook logon.",
-        fr=f"La trace s'arrête avant le résultat de l'inscription aux notifications de la ligne "
-        f"{call}\u00a0: on ne sait pas si le serveur l'a acceptée. Capturez toute l'ouverture "
-        "de session d'Outlook.",
-    )
-
-
-def _cut_result(line: int) -> Note:
-    return Note(
-        en=f"The trace ends in the middle of line {line}, the result of the notification "
-        "registration, which the cut may have shortened: that result is not read. "
-        "Send the whole trace.",
-        fr=f"La trace se termine au milieu de la ligne {line}, le résultat de l'inscription "
-        "aux notifications, que la coupure a pu tronquer\u00a0: ce résultat n'est pas lu. "
-        "Envoyez la trace complète.",
-    )
+_NO_RESULT = Note(
+    en="The trace stops before the notification registration of line {line} returned, so "
+    "whether the server accepted it is unknown: capture the whole Outlook logon.",
+    fr="La trace s'arrête avant le résultat de l'inscription aux notifications de la ligne "
+    "{line}\u00a0: on ne sait pas si le serveur l'a acceptée. Capturez toute l'ouverture de "
+    "session d'Outlook.",
+)
+_CUT_RESULT = Note(
+    en="The trace ends in the middle of line {line}, the result of the notification "
+    "registration, which the cut may have shortened: that result is not read. Send the whole "
+    "trace.",
+    fr="La trace se termine au milieu de la ligne {line}, le résultat de l'inscription aux "
+    "notifications, que la coupure a pu tronquer\u00a0: ce résultat n'est pas lu. Envoyez la "
+    "trace complète.",
+)
 
 
 def detect(head: Head) -> bool:
@@ -150,12 +146,12 @@ def parse(path: Path) -> Artifact:
             if ec is None:
                 continue
             if not ended and not _whole(ec["value"]):
-                artifact.warnings.append(_cut_result(number))
+                artifact.warnings.append(_CUT_RESULT.format(line=number))
                 call = None  # said once: the warning names this line
                 continue
             _observe_result(artifact, ec["value"], number)
     if not seen:
         artifact.notes.append(_NO_REGISTRATION)
     elif call is not None:
-        artifact.warnings.append(_no_result(call))
+        artifact.warnings.append(_NO_RESULT.format(line=call))
     return artifact

@@ -11,7 +11,9 @@
   and so does one without the Services branch. A file whose keys are not in
   that order was not written by one regedit export (hand-made, merged): it is
   taken to cover the branch it holds, as long as it ends as regedit ends a
-  file (:func:`parse` refuses one that does not). ``CurrentControlSet`` and
+  file, with a blank line; one that does not may have been cut after any
+  line, so it proves no key missing (and says so in a warning).
+  ``CurrentControlSet`` and
   ``ControlSetNNN`` (offline hives) are read alike, each control set checked
   against its own Services keys.
 * ``00036618`` (PR_DISABLE_WINSOCK) in each Outlook profile's global section.
@@ -235,8 +237,11 @@ class RegistryFacts:
         elif folded_key.endswith("\\outlook\\rpc") and name == "fixedudpport":
             self.observe("outlook.fixed-udp-port", _number(value), value.line)
 
-    def finish(self) -> None:
-        """Winsock facts: only now is it known which Services keys exist."""
+    def finish(self, whole: bool = True) -> None:
+        """Winsock facts: only now is it known which Services keys exist.
+
+        ``whole``: False for an export that may have been cut after any line: no key
+        it lacks is taken as missing."""
         for prefix, cset in self.sets.items():
             value = cset.transports
             if value is None:
@@ -248,7 +253,7 @@ class RegistryFacts:
             if missing and not self.covers_services(prefix):
                 self.notes.append(_export_services_note(cset.name, missing))
                 continue
-            proven = [n for n in missing if cset.proves_missing(n)]
+            proven = [n for n in missing if whole and cset.proves_missing(n)]
             if proven or not missing:
                 # Absent keys it went past; the others (if any) get the note below.
                 self.observe("winsock.orphan-count", len(proven), value.line)
@@ -271,17 +276,26 @@ def parse(path: Path) -> Artifact:
         raise ArtifactError(file, exc.message, exc.line) from None
     except UnicodeError as exc:
         raise ArtifactError(file, msg("cannot decode the text: {error}", error=str(exc))) from None
-    if not parser.ends_blank:
-        # regedit ends every export, REGEDIT4 too, with a blank line (CRLF CRLF): a file
-        # that stops after a key or a value line was cut there, or copied in part.
-        message = msg(
-            "the file ends without the blank line that ends every regedit export: "
-            "it was cut after this line"
-        )
-        raise ArtifactError(file, message, parser.last_line)
-    facts.finish()
+    # regedit ends every export, REGEDIT4 too, with a blank line (CRLF CRLF): a file that
+    # stops after a whole line without it was cut there, copied in part, or written by
+    # hand. What it holds is read; what it lacks proves nothing.
+    whole = parser.ends_blank
+    if not whole:
+        artifact.warnings.append(_NO_BLANK_END.format(line=parser.last_line))
+    facts.finish(whole)
     artifact.notes.extend(facts.notes)
     return artifact
+
+
+_NO_BLANK_END = Note(
+    en="The file ends after line {line} without the blank line regedit writes at the end of "
+    "every export, so it may have been cut there: what it holds is read, but no key it lacks "
+    "is taken as missing. Export the key again with regedit if that matters.",
+    fr="Le fichier se termine après la ligne {line} sans la ligne vide que regedit écrit à la "
+    "fin de toute exportation\u00a0: il a peut-être été coupé là. Son contenu est lu, mais "
+    "aucune clé absente n'est tenue pour manquante. Exportez de nouveau la clé avec regedit "
+    "si cela compte.",
+)
 
 
 def _number(value: RegValue) -> int:

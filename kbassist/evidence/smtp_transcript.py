@@ -64,14 +64,13 @@ _NO_EHLO = Note(
 )
 
 
-def _cut_line(line: int) -> Note:
-    return Note(
-        en=f"The transcript ends in the middle of line {line}, a server reply the cut may have "
-        "shortened: that line is not read. Copy the whole session again.",
-        fr=f"La transcription se termine au milieu de la ligne {line}, une réponse du serveur "
-        "que la coupure a pu tronquer\u00a0: cette ligne n'est pas lue. Copiez de nouveau "
-        "toute la session.",
-    )
+_CUT_LINE = Note(
+    en="The transcript ends in the middle of line {line}, a server reply the cut may have "
+    "shortened: that line is not read. Copy the whole session again.",
+    fr="La transcription se termine au milieu de la ligne {line}, une réponse du serveur que la "
+    "coupure a pu tronquer\u00a0: cette ligne n'est pas lue. Copiez de nouveau toute la "
+    "session.",
+)
 
 
 _MASKED_NOTE = Note(
@@ -216,7 +215,7 @@ class _Session:
             # The last line, cut short: a verb or a version in it may be cut too.
             if self.open is not None:
                 raise self.cut(number)
-            self.artifact.warnings.append(_cut_line(number))
+            self.artifact.warnings.append(_CUT_LINE.format(line=number))
             return
         if self.open is not None and self.open.code != reply.code:
             raise self.cut()
