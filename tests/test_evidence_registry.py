@@ -740,3 +740,11 @@ def test_hostile_runs_of_one_character_finish(tmp_path, body):
 
 # The fuzz test above mutates and cuts this too: a sorted export as regedit writes it.
 SEEDS.append(regedit_export(server_services(HEALTHY, SERVICE_NAMES)))
+
+
+def test_a_very_long_last_line_is_not_the_blank_line_regedit_ends_with(tmp_path):
+    text = f'{REG_V5}\r\n\r\n[HKEY_CURRENT_USER\\Junk]\r\n"Huge"="{"x" * (2 * MAX_LINE)}"\r\n'
+    path = tmp_path / "long-last.reg"
+    path.write_bytes(text.encode("utf-8"))
+    (warning,) = read_artifact(path).warnings
+    assert "ends after line 4 without the blank line" in warning.en

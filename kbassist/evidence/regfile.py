@@ -113,7 +113,9 @@ class RegParser:
                     raise _cut(number, pending)
                 if wanted or pending is not None or line[:1] == "[" or key is None:
                     raise RegFormatError(number, _too_long())
-                line = _pass_over(number, it)  # a very long line in a key nobody reads
+                _pass_over(number, it)  # a very long line in a key nobody reads
+                line = _PASSED_OVER
+                continue
             if pending is not None:
                 pending.more(number, line)
                 if not pending.open:
@@ -167,11 +169,14 @@ def _too_long() -> Message:
     )
 
 
-def _pass_over(number: int, pieces: Iterator[str]) -> str:
-    """Skip the rest of a very long line; the line end that closes it, or an error if none."""
+_PASSED_OVER = "(a line passed over)\n"  # what a very long line counts as: not blank
+
+
+def _pass_over(number: int, pieces: Iterator[str]) -> None:
+    """Skip the rest of a very long line, up to its line end; an error if the file ends first."""
     for piece in pieces:
         if piece[-1:] == "\n":
-            return "\n"
+            return
         if len(piece) < MAX_LINE:
             break
     raise _cut(number, None)

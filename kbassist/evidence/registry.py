@@ -13,9 +13,8 @@
   taken to cover the branch it holds, as long as it ends as regedit ends a
   file, with a blank line; one that does not may have been cut after any
   line, so it proves no key missing (and says so in a warning).
-  ``CurrentControlSet`` and
-  ``ControlSetNNN`` (offline hives) are read alike, each control set checked
-  against its own Services keys.
+  ``CurrentControlSet`` and ``ControlSetNNN`` (offline hives) are read alike,
+  each control set checked against its own Services keys.
 * ``00036618`` (PR_DISABLE_WINSOCK) in each Outlook profile's global section.
 * ``SMTPSVC\\Queuing\\ResetMessageStatus``, the MSExchangeIS notification
   limits, and Outlook's ``FixedUDPPort``.
@@ -90,7 +89,6 @@ class _ControlSet:
     last_key: str = ""  # that key, as written, and its line
     last_line: int = 0
     in_order: bool = True  # every Services key so far came in regedit's order
-    inside: bool = False  # the last key header was the Services key or one below it
     complete: bool = False  # a key after the whole branch came, or a live read listed it all
 
     def proves_missing(self, name: str) -> bool:
