@@ -108,6 +108,16 @@ def targets(results: dict) -> list[str]:
             f"{peaks[largest]} MiB",
             peaks[largest] < 100,
         )
+    readers = results.get("readers_bench")
+    if readers:
+        largest = str(readers["sizes_mb"][-1])
+        for name, figures in readers["readers"].items():
+            ratio = figures["ratio"][largest]
+            row(
+                f"{name} reader linear: MB/s at {largest} MB >= 0.7 of the smallest size's",
+                f"{ratio:.2f}",
+                ratio >= 0.7,
+            )
     probes = results.get("probes_bench")
     if probes:
         together = probes["concurrent_median_s"]

@@ -164,7 +164,7 @@ def test_terminal_escapes_from_an_artifact_never_reach_the_terminal(tmp_path: Pa
     text = (
         "REGEDIT4\r\n\r\n"
         f"[{profile}\\Evil\x1b]2;pwned\x07\x1b[31m\\13dbb0c8aa05101a9bb000aa002fc45a]\r\n"
-        '"00036618"=hex:01,00,00,00\r\n'
+        '"00036618"=hex:01,00,00,00\r\n\r\n'
     )
     path = tmp_path / "evil.reg"
     path.write_bytes(text.encode("cp1252"))

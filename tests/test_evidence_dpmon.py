@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from kbassist.evidence import ArtifactError, dpmon, read_artifact
 from kbassist.evidence.base import Artifact
+from kbassist.evidence.textfile import MAX_LINE
 
+from . import artifacts
 from .artifacts import SAVED_AS as ENCODINGS
 from .artifacts import head_of, parse_or_none, salted_file, shuffled_text, write_lines
 from .conftest import SAMPLES
@@ -147,10 +149,12 @@ def test_no_registration_attempt(tmp_path):
     assert "EcOpenSocketAndRegisterForNotifications" in artifact.notes[0].en
 
 
-def test_cut_before_result_gives_no_fact(tmp_path):
+def test_cut_before_result_gives_no_fact_and_a_warning(tmp_path):
     artifact = dpmon.parse(write(tmp_path, trace("ec=ecNone (0x0)")[:4]))
-    assert artifact.observations == []
-    assert "before the notification registration returned" in artifact.notes[0].en
+    assert artifact.observations == [] and artifact.notes == []
+    (warning,) = artifact.warnings
+    assert "stops before the notification registration of line 4 returned" in warning.en
+    assert "de la ligne 4\u00a0: on ne sait pas si le serveur l'a acceptée" in warning.fr
 
 
 @pytest.mark.parametrize(
@@ -204,3 +208,76 @@ def test_fuzz_only_artifact_errors(tmp_path_factory, data):
     if artifact is not None:
         for obs in artifact.observations:
             assert obs.fact.startswith("dpmon.registration-")
+
+
+# --- a cut trace: a result is whole or not read ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("result", "refused"),
+    [("ec=ecNotSupported-MAPI_E_NO_SUPPORT (0x80040102)", True), ("ec=ecNone (0x0)", False)],
+    ids=["refused", "accepted"],
+)
+@pytest.mark.parametrize("encoding", ["ansi", "utf-16le-bom"])
+def test_a_trace_cut_anywhere_never_shows_another_result(tmp_path, result, refused, encoding):
+    """ec=ecN of a cut ecNone once read as a refusal; ec=(0 of a cut 0x80040102 as success."""
+    data = write(tmp_path, trace(result), encoding).read_bytes()
+    path = tmp_path / "cut.log"
+    unit = 2 if encoding == "utf-16le-bom" else 1
+    results = set()
+    for cut, artifact in artifacts.parsed_cuts(dpmon.parse, data, path, unit):
+        got = facts(artifact)
+        results.update(value for fact, value, _ in got if fact == "dpmon.registration-refused")
+        if refused:
+            assert ("dpmon.registration-error", 0x80040102, 5) in got or not got
+        text = cut.decode("utf-16" if unit == 2 else "cp1252", "replace")
+        if not got and "RegisterForNotifications" in text:
+            assert artifact.warnings, len(cut)  # the call was seen: say its result is missing
+    assert results == {refused}
+
+
+@pytest.mark.parametrize(
+    ("last", "read"),
+    [
+        (f"09:14:02.152 [0x0a1c] {REGISTER} ec=ecNotSupported-MAPI_E_NO_SUPPORT (0x8004", False),
+        (f"09:14:02.152 [0x0a1c] {REGISTER} ec=ecN", False),
+        ("ec=(0", False),
+        (f"09:14:02.152 [0x0a1c] {REGISTER} ec=ecNone (0x0)", True),
+    ],
+    ids=["code", "name", "bare", "closed"],
+)
+def test_a_result_on_a_last_line_cut_short(tmp_path, last, read):
+    lines = [*CONNECT, f"09:14:02.140 [0x0a1c] {REGISTER}", last]
+    path = tmp_path / "cut.log"
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))  # no line break after the last
+    artifact = dpmon.parse(path)
+    if read:
+        assert facts(artifact) == [("dpmon.registration-refused", False, 5)]
+        assert artifact.warnings == []
+        return
+    assert artifact.observations == []
+    (warning,) = artifact.warnings
+    assert "ends in the middle of line 5" in warning.en and "ligne 5" in warning.fr
+
+
+def test_a_later_registration_cut_off_keeps_the_earlier_result(tmp_path):
+    lines = [*trace("ec=ecNone (0x0)"), f"09:14:05.000 [0x0a1c] {REGISTER}"]
+    artifact = dpmon.parse(write(tmp_path, lines))
+    assert facts(artifact) == [("dpmon.registration-refused", False, 5)]
+    (warning,) = artifact.warnings
+    assert "registration of line 7 returned" in warning.en
+
+
+@pytest.mark.parametrize("name", sorted(artifacts.hostile_lines()))
+def test_hostile_lines_finish(tmp_path, name):
+    line = artifacts.hostile_lines()[name]
+    # After a call waiting for its result, every ec= line is looked at for a function name.
+    lines = [*CONNECT, REGISTER, f"{line} ec=ecNone", f"{REGISTER} {line}", f"ec={line}"]
+    parse_or_none(dpmon.parse, write(tmp_path, lines))
+
+
+def test_a_line_longer_than_any_trace_holds_is_refused(tmp_path):
+    with pytest.raises(ArtifactError) as caught:
+        dpmon.parse(write(tmp_path, [*CONNECT, "x" * (MAX_LINE + 1)]))
+    (problem,) = caught.value.problems
+    assert problem.line == 4 and problem.message.startswith("a line of more than")

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from kbassist.evidence import enumprot, read_artifact
 from kbassist.evidence.base import Artifact
+from kbassist.evidence.textfile import MAX_LINE
 
+from . import artifacts
 from .artifacts import SAVED_AS as ENCODINGS
 from .artifacts import error_of as shared_error_of
 from .artifacts import head_of, parse_or_none, salted_file, shuffled_text, write_lines
@@ -219,3 +221,84 @@ def test_fuzz_only_artifact_errors(tmp_path_factory, data):
     artifact = parse_or_none(enumprot.parse, path)
     if artifact is not None:
         assert any(o.fact == "enumprot.failed" for o in artifact.observations)
+
+
+# --- a cut file: a verdict is whole or not read ---------------------------------------------
+
+APPENDED = [*ok_run(6), *FAILED_RUN, *ok_run(2)]
+
+
+@pytest.mark.parametrize("encoding", ["ansi", "utf-16le-bom"])
+def test_appended_runs_cut_anywhere_give_only_whole_verdicts(tmp_path, encoding):
+    data = write(tmp_path, APPENDED, encoding).read_bytes()
+    whole = facts(enumprot.parse(write(tmp_path, APPENDED, encoding)))
+    path = tmp_path / "cut.txt"
+    unit = 2 if encoding == "utf-16le-bom" else 1
+    read = 0
+    for cut, artifact in artifacts.parsed_cuts(enumprot.parse, data, path, unit):
+        read += 1
+        # What was read is what the whole file says, up to a verdict: never a shortened code
+        # (a cut right after "FAILED!" keeps the verdict and leaves its code out).
+        got = facts(artifact)
+        rest = iter(whole)
+        assert all(fact in rest for fact in got), len(cut)
+        assert got[-1][0] == "enumprot.failed"
+    assert read
+
+
+@pytest.mark.parametrize(
+    ("last", "words"),
+    [
+        ("FAILED! Returned 0x8004", "'FAILED! Returned 0x8004'"),
+        ("Error returned!  GetLastError() = 0x", "'GetLastError() = 0x'"),
+        ("Dumping available transports [1", "'Dumping available transports [1'"),
+    ],
+)
+def test_a_last_line_cut_in_a_code_is_refused(tmp_path, last, words):
+    lines = [*FAILED_RUN[:3], last]
+    path = tmp_path / "cut.txt"
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))  # no line break after the last
+    message, line = error_of(path)
+    assert words in message and "cut" in message and line == 4
+
+
+def test_output_pasted_without_a_final_line_break_still_reads(tmp_path):
+    path = tmp_path / "pasted.txt"
+    path.write_bytes(" ".join(ok_run(2)).encode("cp1252"))
+    assert facts(enumprot.parse(path))[-1] == ("enumprot.failed", False, 1)
+    path.write_bytes("\r\n".join([*FAILED_RUN[:-1], "FAILED!"]).encode("cp1252"))
+    assert facts(enumprot.parse(path))[-1] == ("enumprot.failed", True, 5)
+
+
+@pytest.mark.parametrize("name", sorted(artifacts.hostile_lines()))
+def test_hostile_lines_finish(tmp_path, name):
+    line = artifacts.hostile_lines()[name]
+    for text in [line, f'Testing for "{line}', f"GetLastError() = {line}", f"{line} - Protocol:"]:
+        path = write(tmp_path, [*HEADER, CALL, text, "SUCCEEDED!"])
+        parse_or_none(enumprot.parse, path)
+
+
+def test_a_line_longer_than_any_enumprot_writes_is_refused(tmp_path):
+    path = write(tmp_path, [*HEADER, "x" * (MAX_LINE + 10), CALL, "SUCCEEDED!"])
+    message, line = error_of(path)
+    assert message.startswith("a line of more than") and line == 3
+
+
+def test_thousands_of_appended_runs_keep_memory_bounded_and_every_outcome(tmp_path):
+    """Repeats of one result are kept a hundred times; a failure after them is still read."""
+    path = write(tmp_path, [*ok_run(2) * 1000, *FAILED_RUN])
+    results = [v for f, v, _ in facts(enumprot.parse(path)) if f == "enumprot.failed"]
+    assert results == [False] * 100 + [True]
+
+
+def test_more_distinct_values_than_kept_are_said_in_a_warning(tmp_path):
+    runs = [
+        [*FAILED_RUN[:3], f"Error returned!  GetLastError() = 0x{i:x}", "FAILED!"]
+        for i in range(150)
+    ]
+    artifact = enumprot.parse(write(tmp_path, [line for run in runs for line in run]))
+    codes = [v for f, v, _ in facts(artifact) if f == "enumprot.last-error"]
+    assert codes == list(range(100))
+    (warning,) = artifact.warnings
+    assert "enumprot.last-error more than 100 different values" in warning.en
+    assert "(line 504) are not read" in warning.en and "101e (ligne 504)" in warning.fr

@@ -319,6 +319,124 @@ def test_wevtutil_xml_event_without_id(tmp_path: Path) -> None:
     assert error_of(write(tmp_path, "e.xml", text)) == ("event 2 has no Event ID", 2)
 
 
+def _xml_saved(text: str, how: str) -> bytes:
+    """wevtutil's XML as a helpdesk gets it: cmd's redirect (UTF-8), PowerShell's (UTF-16LE)."""
+    text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    if how == "utf-16le-bom":
+        return codecs.BOM_UTF16_LE + text.encode("utf-16-le")
+    return text.encode("utf-8")
+
+
+@pytest.mark.parametrize("how", ["utf-8", "utf-16le-bom"])
+def test_wevtutil_xml_cut_anywhere_is_refused_or_holds_only_whole_events(
+    tmp_path: Path, how: str
+) -> None:
+    text = (DATA / "wevtutil-events.xml").read_text(encoding="utf-8")
+    data = _xml_saved(text, how)
+    whole = facts(write(tmp_path, "whole.xml", data))
+    unit = 2 if how == "utf-16le-bom" else 1
+    path = tmp_path / "cut.xml"
+    read = 0
+    for end in range(unit, len(data), unit * 3):
+        path.write_bytes(data[:end])
+        if not eventlog.detect(head_of(path)):
+            continue  # too little left to claim: read_artifact calls it unsupported
+        try:
+            got = facts(path)
+        except ArtifactError as exc:
+            (problem,) = exc.problems
+            assert problem.line is not None and "\n" not in problem.message
+            continue
+        read += 1
+        # Read: the cut fell between two events, and only whole events were counted.
+        cut = data[:end].decode("utf-16" if unit == 2 else "utf-8").rstrip()
+        assert cut.endswith("</Event>") or "<Event" not in cut, end
+        for fact, value in got.items():
+            if fact.endswith(".count"):
+                assert isinstance(value, int) and value <= whole[fact]
+    assert read  # the cuts between events
+
+
+@pytest.mark.parametrize(
+    ("tail", "words"),
+    [
+        ("<Ev", "truncated XML: the file ends inside a tag"),
+        ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/eve", "ends inside a tag"),
+        ("<!-- a comment cut", "ends inside a tag, comment or declaration"),
+        ("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><Sys", "ends"),
+    ],
+)
+def test_wevtutil_xml_cut_inside_markup_is_truncated(tmp_path: Path, tail: str, words: str) -> None:
+    path = write(tmp_path, "cut.xml", one_event() + "\r\n" + tail)
+    message, line = error_of(path)
+    assert words in message or "not closed" in message
+    assert line == 2
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["in-an-event", "around-events"])
+def test_wevtutil_xml_nested_two_megabytes_deep_is_refused_at_once(
+    tmp_path: Path, inside: bool
+) -> None:
+    """2 MB of nesting once took the reader a minute and more: each level copied the path."""
+    depth = 300_000
+    nest = "<a>" * depth + "</a>" * depth
+    body = one_event(extra=f"<Data>{nest}</Data>") if inside else one_event() + nest
+    message, line = error_of(write(tmp_path, "deep.xml", body))
+    assert message == "elements nested more than 64 deep: not an event export" and line == 1
+
+
+def test_wevtutil_xml_deep_but_allowed_nesting_reads(tmp_path: Path) -> None:
+    nest = "<a>" * 50 + "x" + "</a>" * 50
+    event = one_event().replace("</System>", f"</System><UserData>{nest}</UserData>")
+    artifact = eventlog.parse(write(tmp_path, "deep.xml", event))
+    assert artifact.details["events"][0]["strings"] == ["x"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "<Data Name='" + "x" * (3 << 20) + "'/>",
+        "<!--" + "x" * (3 << 20) + "-->",
+        "<?pi " + "x" * (3 << 20) + "?>",
+        "<D" + "a" * (3 << 20) + "/>",
+    ],
+    ids=["attribute", "comment", "processing-instruction", "name"],
+)
+def test_wevtutil_xml_a_huge_single_token_is_refused(tmp_path: Path, token: str) -> None:
+    body = one_event(extra=token)
+    message, _ = error_of(write(tmp_path, "token.xml", body))
+    assert message.startswith("a tag, comment or processing instruction longer than")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<" * 400_000,
+        "<Event " * 100_000,
+        "<Event xmlns='" + "'" * 400_000,
+        "<" + "a" * 400_000,
+        "<?xml" + "?" * 400_000,
+        " " * 2_000_000 + "<!-- -->" * 1000,
+    ],
+    ids=["lt-run", "open-tags", "quotes", "name-run", "declaration", "long-prolog"],
+)
+def test_wevtutil_xml_hostile_runs_finish(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, "runs.xml", text + one_event())
+    eventlog.detect(head_of(path))
+    try:
+        eventlog.parse(path)
+    except ArtifactError as exc:
+        assert len(exc.problems) == 1
+
+
+def test_wevtutil_xml_long_text_is_linear_and_kept_bounded(tmp_path: Path) -> None:
+    """Text is not a token: 8 MB of message text reads, kept to the field cap."""
+    message = "<RenderingInfo><Message>" + "m" * (8 << 20) + "</Message></RenderingInfo>"
+    body = one_event().replace("</System>", "</System>" + message)
+    artifact = eventlog.parse(write(tmp_path, "long.xml", body))
+    assert len(artifact.details["events"][0]["message"]) == 65536
+
+
 # --- Event Viewer CSV -----------------------------------------------------------------------
 
 
@@ -542,6 +660,8 @@ SEEDS = [
     codecs.BOM_UTF16_LE + CLASSIC.replace("\n", "\r\n").encode("utf-16-le"),
     (DATA / "wevtutil-text.txt").read_bytes(),
     (DATA / "wevtutil-events.xml").read_bytes(),
+    _xml_saved((DATA / "wevtutil-events.xml").read_text(encoding="utf-8"), "utf-16le-bom"),
+    ("<Events>" + one_event(extra="<a>" * 70 + "</a>" * 70) + "</Events>").encode(),
     (DATA / "xxe.xml").read_bytes(),
     (SAMPLES / "events-smtp.csv").read_bytes(),
     (DATA / "events-fr.csv").read_bytes(),

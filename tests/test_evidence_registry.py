@@ -9,11 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kbassist.api import Diagnoser
 from kbassist.evidence import ArtifactError, read_artifact, registry
 from kbassist.evidence.base import Head
 from kbassist.evidence.regfile import RegFormatError, RegParser
-from kbassist.evidence.textfile import decode_head
+from kbassist.evidence.textfile import MAX_LINE, decode_head
 
+from .artifacts import REG_V4, REG_V5, error_of, parse_or_none, reg_hex, reg_multi, regedit_export
 from .conftest import REPO
 
 SAMPLES = REPO / "tests" / "data" / "samples"
@@ -153,6 +155,7 @@ def test_a_winsock_only_export_proves_nothing_and_says_what_to_export(tmp_path):
             f"[{SERVICES}\\Winsock\\Parameters]",
             f'"Transports"=hex(7):{utf16_multi("Tcpip", "AppleTalk")}',
             "",
+            "",
         ]
     )
     artifact = read_artifact(write(tmp_path, text))
@@ -170,6 +173,7 @@ def test_keys_present_in_a_partial_export_still_prove_themselves(tmp_path):
             f"[{SERVICES}\\Winsock\\Parameters]",
             f'"Transports"=hex(7):{utf16_multi("Tcpip")}',
             f"[{SERVICES}\\Tcpip]",
+            "",
             "",
         ]
     )
@@ -205,7 +209,7 @@ def test_each_control_set_is_checked_against_its_own_services(tmp_path):
 
 def test_a_deleted_service_key_is_missing(tmp_path):
     text = services_export(["Tcpip", "NetBT"], ["Tcpip", "NetBT"])
-    text += f"\n[-{SERVICES}\\NetBT]\n"
+    text += f"[-{SERVICES}\\NetBT]\n\n"
     assert facts(write(tmp_path, text))["winsock.orphan-transports"] == ["NetBT"]
 
 
@@ -224,6 +228,7 @@ def test_profiles_per_user_hive_and_deleted_values(tmp_path):
             '"00036618"=hex:01,00,00,00',
             f"[{PROFILE.format(name='Gone')}]",
             '"00036618"=-',
+            "",
             "",
         ]
     )
@@ -244,6 +249,7 @@ def test_exchange_and_outlook_settings(tmp_path):
             r"[HKEY_CURRENT_USER\Software\Microsoft\Office\11.0\Outlook\RPC]",
             '"FixedUDPPort"=dword:00000d05',
             "",
+            "",
         ]
     )
     assert facts(write(tmp_path, text)) == {
@@ -255,7 +261,7 @@ def test_exchange_and_outlook_settings(tmp_path):
 
 
 def test_a_file_with_nothing_relevant_is_fine(tmp_path):
-    text = f'{V5}\n\n[HKEY_CURRENT_USER\\Console]\n"FaceName"="Consolas"\n'
+    text = f'{V5}\n\n[HKEY_CURRENT_USER\\Console]\n"FaceName"="Consolas"\n\n'
     artifact = read_artifact(write(tmp_path, text))
     assert artifact.kind == "registry-export"
     assert artifact.observations == [] and artifact.notes == []
@@ -342,7 +348,7 @@ def test_structure_errors(tmp_path):
 def test_the_values_of_keys_no_rule_reads_are_not_parsed(tmp_path):
     # Skipping them is what keeps a full HKLM export fast; a damaged value there
     # cannot change a diagnosis, so it is not an error.
-    text = services_export(["Tcpip"], ["Tcpip"]) + '[HKEY_CURRENT_USER\\Other]\n"x"=hex:zz\n'
+    text = services_export(["Tcpip"], ["Tcpip"]) + '[HKEY_CURRENT_USER\\Other]\n"x"=hex:zz\n\n'
     assert facts(write(tmp_path, text))["winsock.orphan-count"] == 0
 
 
@@ -357,7 +363,10 @@ def test_a_file_cut_inside_the_transports_value_is_an_error(tmp_path, chars):
         read_artifact(path)
     (problem,) = caught.value.problems
     assert problem.line in (8, 9)
-    assert "'Transports'" in problem.message or "ends inside a value" in problem.message
+    assert any(
+        words in problem.message
+        for words in ["'Transports'", "ends inside a value", "ends in the middle of this line"]
+    )
 
 
 def test_detection_needs_the_header():
@@ -423,6 +432,7 @@ def test_a_store_limit_that_is_not_a_dword_is_a_note_not_a_limit(tmp_path):
             '"Maximum Allowed Notification Registrations Per Client"="64"',
             '"Maximum Allowed Client Context Size"=hex:10,00,00,00',
             "",
+            "",
         ]
     )
     artifact = read_artifact(write(tmp_path, text))
@@ -432,3 +442,309 @@ def test_a_store_limit_that_is_not_a_dword_is_a_note_not_a_limit(tmp_path):
     assert "Per Client (line 3) is not a REG_DWORD" in notes[0]
     assert "Context Size (line 4) is not a REG_DWORD" in notes[1]
     assert all("n'est pas de type REG_DWORD" in note.fr for note in artifact.notes)
+
+
+# --- a file that is not whole proves nothing by absence -------------------------------------
+
+HKLM_SERVICES = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services"
+HELPER = "%SystemRoot%\\System32\\wshtcpip.dll\0".encode("utf-16-le")
+
+
+def server_services(transports: list[str], keys: list[str], version: str = REG_V5) -> dict:
+    """A Services branch as a server has it: services, the Winsock transports and their keys."""
+    helper = HELPER if version == REG_V5 else HELPER.decode("utf-16-le").encode("cp1252")
+    tree: dict[str, list[str]] = {HKLM_SERVICES: []}
+    for name in keys:
+        tree[f"{HKLM_SERVICES}\\{name}"] = [
+            f'"DisplayName"="{name}"',
+            '"ErrorControl"=dword:00000001',
+            '"Start"=dword:00000002',
+            '"Type"=dword:00000020',
+        ]
+    for name in transports:
+        if name in keys:
+            base = f"{HKLM_SERVICES}\\{name}\\Parameters"
+            tree[base] = ['"EnableDeadGWDetect"=dword:00000001']
+            tree[f"{base}\\Winsock"] = [
+                reg_hex('"HelperDllName"=hex(2):', helper),
+                reg_hex('"Mapping"=hex:', bytes(range(48))),
+                '"MaxSockaddrLength"=dword:00000010',
+            ]
+    tree[f"{HKLM_SERVICES}\\Winsock\\Parameters"] = [reg_multi("Transports", transports, version)]
+    tree[f"{HKLM_SERVICES}\\MSExchangeIS\\ParametersSystem"] = [
+        '"Maximum Allowed Notification Registrations Per Client"=dword:00000040',
+    ]
+    return tree
+
+
+SERVICE_NAMES = [
+    "AFD", "AppleTalk", "Dhcp", "Dnscache", "EventLog", "LanmanServer", "MSExchangeIS",
+    "MSExchangeSA", "NetBT", "NtLmSsp", "SMTPSVC", "Tcpip", "W32Time", "Winsock", "Winsock2",
+    "Wmi", "WZCSVC", "XyzNet",
+]  # fmt: skip
+# XyzNet stands for a third-party transport whose key regedit writes after Winsock's: a cut
+# between the two once made a healthy server's export show it missing.
+HEALTHY = ["Tcpip", "NetBT", "AppleTalk", "XyzNet"]
+
+
+def cuts(data: bytes, step: int = 1) -> list[bytes]:
+    """Prefixes of a file, cut every ``step`` bytes, and at every byte around each line end
+    (where a cut can look like a whole file)."""
+    ends = {data.index(b"\n", 0)}
+    at = 0
+    while (at := data.find(b"\n", at + 1)) != -1:
+        ends.add(at)
+    near = {end + delta for end in ends for delta in range(-3, 4)}
+    offsets = sorted(near | set(range(1, len(data), step)))
+    return [data[:end] for end in offsets if 0 < end < len(data)]
+
+
+def _codec(version: str) -> str:
+    return "utf-16-le" if version == REG_V5 else "cp1252"
+
+
+def test_registry_order_is_the_hives():
+    names = ["Winsock2", "winsock", "_Legacy", "AFD", "9x", "Tcpip", "Zeta", "ß"]
+    assert sorted(names, key=registry.registry_order) == [
+        "9x", "AFD", "Tcpip", "winsock", "Winsock2", "Zeta", "_Legacy", "ß",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("version", [REG_V5, REG_V4])
+def test_a_healthy_export_read_whole(tmp_path, version):
+    data = regedit_export(server_services(HEALTHY, SERVICE_NAMES, version), version)
+    path = tmp_path / "services.reg"
+    path.write_bytes(data)
+    assert facts(path) == {
+        "winsock.transport-count": 4,
+        "winsock.orphan-count": 0,
+        "winsock.orphan-transports": [],
+        "msexchangeis.max-registrations": 64,
+    }
+
+
+@pytest.mark.parametrize("version", [REG_V5, REG_V4])
+def test_a_healthy_export_cut_anywhere_never_shows_an_orphan(tmp_path, version):
+    """The issue's case: a healthy server's export cut short once concluded a missing key."""
+    data = regedit_export(server_services(HEALTHY, SERVICE_NAMES, version), version)
+    path = tmp_path / "cut.reg"
+    read: list[bytes] = []
+    for cut in cuts(data, step=6 if version == REG_V5 else 5):
+        path.write_bytes(cut)
+        artifact = parse_or_none(registry.parse, path)
+        if artifact is None:
+            continue
+        read.append(cut)
+        got = artifact.summary()["facts"]
+        assert got.get("winsock.orphan-count", 0) == 0, len(cut)
+        assert got.get("winsock.orphan-transports", []) == [], len(cut)
+    # No cut in the middle of a line reads; one after a whole line reads with a warning,
+    # unless it fell between two keys (or one LF short of it), where it looks whole.
+    codec = _codec(version)
+    boundary = tuple(end.encode(codec) for end in ["\r\n\r\n", "\r\n\r"])
+    assert read and all(cut.endswith(tuple(end.encode(codec) for end in "\r\n")) for cut in read)
+    for cut in read:
+        path.write_bytes(cut)
+        assert cut.endswith(boundary) or registry.parse(path).warnings, len(cut)
+    # The whole diagnosis on each (one per set of facts they give): never the orphan cause.
+    diagnoser = Diagnoser()
+    seen: set[str] = set()
+    for cut in read:
+        path.write_bytes(cut)
+        case = diagnoser.case(artifacts=[path])
+        key = repr(sorted(case.artifacts[0]["facts"].items()))
+        if key in seen:
+            continue
+        seen.add(key)
+        report = diagnoser.diagnose(case)
+        assert "winsock-transport-mismatch" not in [c.id for c in report.causes], len(cut)
+    assert len(seen) > 2  # before Transports, with it, with the store's limit too
+
+
+@pytest.mark.parametrize("version", [REG_V5, REG_V4])
+def test_a_sorted_export_proves_an_orphan_once_past_its_place(tmp_path, version):
+    keys = [name for name in SERVICE_NAMES if name != "AppleTalk"]
+    data = regedit_export(server_services(HEALTHY, keys, version), version)
+    path = tmp_path / "orphan.reg"
+    path.write_bytes(data)
+    assert facts(path)["winsock.orphan-transports"] == ["AppleTalk"]
+    dhcp = data.index(f"[{HKLM_SERVICES}\\Dhcp]".encode(_codec(version)))
+    for cut in cuts(data, step=5):
+        path.write_bytes(cut)
+        artifact = parse_or_none(registry.parse, path)
+        if artifact is None or "winsock.transport-count" not in artifact.summary()["facts"]:
+            continue
+        # Transports is read only past Dhcp, which sorts after AppleTalk: proof, in a file
+        # that ends as regedit ends one; a file that may be cut after any line proves nothing.
+        assert len(cut) > dhcp
+        got = artifact.summary()["facts"].get("winsock.orphan-transports")
+        assert got == (None if artifact.warnings else ["AppleTalk"]), len(cut)
+
+
+def test_a_cut_before_a_transport_key_that_sorts_after_winsock_is_a_note(tmp_path):
+    data = regedit_export(server_services(HEALTHY, SERVICE_NAMES))
+    # Cut just before [...\XyzNet]: the file looks whole, but stops where that key would be.
+    cut = data.index(f"[{HKLM_SERVICES}\\XyzNet]".encode("utf-16-le"))
+    path = tmp_path / "services.reg"
+    path.write_bytes(data[:cut])
+    artifact = read_artifact(path)
+    assert artifact.summary()["facts"] == {
+        "winsock.transport-count": 4,
+        "msexchangeis.max-registrations": 64,
+    }
+    (note,) = artifact.notes
+    assert f"This export stops at {HKLM_SERVICES}\\WZCSVC (line " in note.en
+    assert "the keys of XyzNet" in note.en and "Export the whole" in note.en
+    assert "Cette exportation s'arrête à" in note.fr and "les clés de XyzNet" in note.fr
+
+
+def test_the_samples_layout_cut_inside_a_line_is_refused(tmp_path):
+    """The shared samples list Winsock before the transports' keys, which regedit never does:
+    order proves nothing there, so what protects them is the end regedit gives a file."""
+    data = (SAMPLES / "winsock-ok.reg").read_bytes()
+    boundary = "\r\n\r\n".encode("utf-16-le")
+    path = tmp_path / "cut.reg"
+    for cut in cuts(data, step=4):
+        path.write_bytes(cut)
+        artifact = parse_or_none(registry.parse, path)
+        if artifact is not None and artifact.summary()["facts"].get("winsock.orphan-count"):
+            # Only a cut between two keys shows one: byte for byte an export of fewer keys.
+            assert cut.endswith(boundary) or cut.endswith(boundary[:-2]), len(cut)
+
+
+def test_a_key_after_the_whole_branch_proves_the_rest_missing(tmp_path):
+    tree = server_services(["Tcpip", "ZzzNet"], SERVICE_NAMES)  # ZzzNet: after every key
+    tree[r"HKEY_LOCAL_MACHINE\SYSTEM"] = []
+    tree[r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet"] = []
+    tree[r"HKEY_LOCAL_MACHINE\SYSTEM\Select"] = ['"Current"=dword:00000001']
+    path = tmp_path / "system.reg"
+    path.write_bytes(regedit_export(tree))
+    assert facts(path)["winsock.orphan-transports"] == ["ZzzNet"]
+    # Without the key after the branch, the export cannot show ZzzNet missing.
+    del tree[r"HKEY_LOCAL_MACHINE\SYSTEM\Select"]
+    path.write_bytes(regedit_export(tree))
+    assert "winsock.orphan-count" not in facts(path)
+
+
+@pytest.mark.parametrize("version", [REG_V5, REG_V4])
+def test_a_file_without_the_final_blank_line_proves_no_key_missing(tmp_path, version):
+    """Cut after a whole line, or written by hand: what it holds is read, with a warning."""
+    keys = [name for name in SERVICE_NAMES if name != "AppleTalk"]
+    data = regedit_export(server_services(HEALTHY, keys, version), version)
+    codec = _codec(version)
+    text = data.decode("utf-16" if version == REG_V5 else codec)[: -len("\r\n")]
+    path = tmp_path / "no-blank.reg"
+    path.write_bytes((codecs.BOM_UTF16_LE if version == REG_V5 else b"") + text.encode(codec))
+    artifact = read_artifact(path)
+    got = artifact.summary()["facts"]
+    assert got == {"winsock.transport-count": 4, "msexchangeis.max-registrations": 64}
+    (warning,) = artifact.warnings
+    assert f"ends after line {text.count(chr(10))} without the blank line" in warning.en
+    assert "aucune clé absente n'est tenue pour manquante" in warning.fr
+    assert "the keys of AppleTalk" in artifact.notes[0].en
+
+
+@pytest.mark.parametrize("version", [REG_V5, REG_V4])
+def test_a_file_that_ends_in_the_middle_of_a_line_is_refused(tmp_path, version):
+    data = regedit_export(server_services(HEALTHY, SERVICE_NAMES, version), version)
+    codec = _codec(version)
+    text = data.decode("utf-16" if version == REG_V5 else codec)
+    whole = text[: -len("\r\n\r\n")]  # the last value line, without its line end
+    path = tmp_path / "cut.reg"
+    path.write_bytes((codecs.BOM_UTF16_LE if version == REG_V5 else b"") + whole.encode(codec))
+    message, line = error_of(registry.parse, path)
+    assert "ends in the middle of this line, without a line break" in message
+    assert line == whole.count("\r\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("tail", "line", "words"),
+    [
+        (f"[{HKLM_SERVICES}\\Tc", 3, "ends in the middle of this line"),
+        ('"Transports"=hex(7):54,00,63,00,\\\r\n  70,0', 4, "'Transports': the file ends"),
+        ('"Transports"=hex(7):54,00,63,00,\\\r\n', 4, "ends inside a value continued"),
+        ('"Start"="unterminated', 4, "ends in the middle of this line"),
+    ],
+    ids=["key-line", "hex-continued", "after-backslash", "string"],
+)
+def test_a_file_cut_inside_a_key_line_or_a_value_is_refused(tmp_path, tail, line, words):
+    text = f"{REG_V5}\r\n\r\n[{HKLM_SERVICES}\\Winsock\\Parameters]\r\n{tail}"
+    if line == 3:
+        text = f"{REG_V5}\r\n\r\n{tail}"
+    path = tmp_path / "cut.reg"
+    path.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    message, at = error_of(registry.parse, path)
+    assert words in message and at == line
+
+
+def test_a_utf16_export_with_an_odd_byte_count_is_refused(tmp_path):
+    data = regedit_export(server_services(HEALTHY, SERVICE_NAMES))
+    path = tmp_path / "odd.reg"
+    for end in [len(data) - 1, data.index(b"[\x00") + 1, 3]:
+        path.write_bytes(data[:end])
+        message, line = error_of(registry.parse, path)
+        assert "odd number of bytes" in message
+        assert line == len(data[:end].decode("utf-16", "replace").splitlines())
+
+
+# --- hostile input: it finishes, and memory stays bounded -------------------------------------
+
+
+def test_a_very_long_line_in_a_key_nobody_reads_is_passed_over(tmp_path):
+    text = (
+        f"{REG_V5}\r\n\r\n[HKEY_CURRENT_USER\\Junk]\r\n"
+        f'"Huge"="{"x" * (3 * MAX_LINE)}"\r\n\r\n'
+        f"[{HKLM_SERVICES}\\SMTPSVC\\Queuing]\r\n"
+        '"ResetMessageStatus"=dword:00000001\r\n\r\n'
+    )
+    path = tmp_path / "long.reg"
+    path.write_bytes(text.encode("utf-8"))
+    assert facts(path) == {"smtp.reset-message-status": 1}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f'"Huge"="{"x" * (2 * MAX_LINE)}"',  # a very long line where kbassist reads
+        f"[HKEY_CURRENT_USER\\{'k' * (2 * MAX_LINE)}]",  # a very long key line
+        '"x"=hex:' + ",\\\r\n  ".join([",".join(["00"] * 25)] * 45000),  # over 1 MiB of data
+    ],
+    ids=["long-value-line", "long-key-line", "huge-value"],
+)
+def test_hostile_lines_and_values_where_kbassist_reads_are_refused(tmp_path, body):
+    text = f"{REG_V5}\r\n\r\n[{HKLM_SERVICES}\\SMTPSVC\\Queuing]\r\n{body}\r\n\r\n"
+    path = tmp_path / "hostile.reg"
+    path.write_bytes(text.encode("utf-8"))
+    message, line = error_of(registry.parse, path)
+    assert line in (3, 4) and "more than" in message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '"x"="' + "\\" * 400_000 + '"',  # long runs of one character
+        '"x"="' + '\\"' * 200_000 + '"',
+        '"' + "a" * 400_000 + '"=dword:' + "0" * 400_000,
+        '"x"=hex(' + "f" * 400_000 + "):00",
+        '"x"=hex:' + "," * 400_000,
+        "[" * 400_000,
+    ],
+    ids=["backslashes", "escaped-quotes", "long-name-and-dword", "long-type", "commas", "brackets"],
+)
+def test_hostile_runs_of_one_character_finish(tmp_path, body):
+    text = f"{REG_V5}\r\n\r\n[{HKLM_SERVICES}\\SMTPSVC\\Queuing]\r\n{body}\r\n\r\n"
+    path = tmp_path / "runs.reg"
+    path.write_bytes(text.encode("utf-8"))
+    parse_or_none(registry.parse, path)  # refused or read: either way, in one pass
+
+
+# The fuzz test above mutates and cuts this too: a sorted export as regedit writes it.
+SEEDS.append(regedit_export(server_services(HEALTHY, SERVICE_NAMES)))
+
+
+def test_a_very_long_last_line_is_not_the_blank_line_regedit_ends_with(tmp_path):
+    text = f'{REG_V5}\r\n\r\n[HKEY_CURRENT_USER\\Junk]\r\n"Huge"="{"x" * (2 * MAX_LINE)}"\r\n'
+    path = tmp_path / "long-last.reg"
+    path.write_bytes(text.encode("utf-8"))
+    (warning,) = read_artifact(path).warnings
+    assert "ends after line 4 without the blank line" in warning.en

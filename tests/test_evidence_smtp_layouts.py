@@ -539,8 +539,8 @@ def test_a_remark_inside_the_ehlo_reply_makes_it_partial(tmp_path):
 
 
 def test_a_cut_banner_is_a_warning_too(tmp_path):
-    lines = ["220-mail01.contoso.com Microsoft ESMTP MAIL Service, Version: 5.0.2195.6713"]
-    artifact = smtp_transcript.parse(save(tmp_path, joined(lines, "\r\n")))
+    lines = ["220-mail01.contoso.com Microsoft ESMTP MAIL Service, Version: 5.0.2195.6713", ""]
+    artifact = smtp_transcript.parse(save(tmp_path, joined(lines, "\r\n")))  # the line whole
     assert values(artifact)["smtp.banner-version"] == "5.0.2195.6713"
     (warning,) = artifact.warnings
     assert "'220-' reply of line 1" in warning.en and "«\u00a0220-\u00a0»" in warning.fr

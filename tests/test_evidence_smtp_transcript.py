@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from kbassist.evidence import read_artifact, smtp_transcript
 from kbassist.evidence.base import Artifact
 
+from . import artifacts
 from .artifacts import SAVED_AS as ENCODINGS
 from .artifacts import error_of as shared_error_of
 from .artifacts import head_of, parse_or_none, salted_file, shuffled_text, write_lines
@@ -273,3 +274,37 @@ def test_exchange_verbs_are_not_masks():
 )
 def test_only_windows_2000_smtp_is_in_scope(version, windows_2000):
     assert smtp_transcript.is_windows_2000_smtp(version) is windows_2000
+
+
+# --- a cut transcript: a verb is missing only from a whole reply ------------------------------
+
+
+@pytest.mark.parametrize("sample", sorted(MINE))
+@pytest.mark.parametrize("encoding", ["as-is", "utf-16le-bom"])
+def test_a_transcript_cut_anywhere_never_loses_a_verb(tmp_path, sample, encoding):
+    """A cut before X-LINK2STATE once read as 'not offered': KB 279616 concluded on a cut."""
+    data = (SAMPLES / sample).read_bytes()
+    if encoding != "as-is":
+        data = ENCODINGS[encoding](data.decode("cp1252"))
+    whole = facts(smtp_transcript.parse(SAMPLES / sample))
+    path = tmp_path / "cut.txt"
+    unit = 2 if encoding != "as-is" else 1
+    for cut, artifact in artifacts.parsed_cuts(smtp_transcript.parse, data, path, unit):
+        got = facts(artifact)
+        for fact in ["smtp.xexch50", "smtp.x-link2state", "smtp.banner-version"]:
+            if fact in got:
+                assert got[fact] == whole[fact], (len(cut), fact)
+
+
+def test_a_whole_last_line_without_its_line_break_is_fine_when_not_read(tmp_path):
+    path = tmp_path / "pasted.txt"
+    path.write_bytes("\r\n".join(session(VERBS + EXCHANGE)).encode("cp1252"))  # ends "221 bye"
+    artifact = smtp_transcript.parse(path)
+    assert facts(artifact)["smtp.x-link2state"][0] is True and artifact.warnings == []
+
+
+@pytest.mark.parametrize("name", sorted(artifacts.hostile_lines()))
+def test_hostile_lines_finish(tmp_path, name):
+    line = artifacts.hostile_lines()[name]
+    lines = [f"220 {line}", f"ehlo {line}", f"250-{line}", f"250-Version: {line}", "250 OK", line]
+    parse_or_none(smtp_transcript.parse, write(tmp_path, lines))

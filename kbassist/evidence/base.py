@@ -43,9 +43,25 @@ class Note:
     def text(self, lang: str) -> str:
         return self.fr if lang == "fr" else self.en
 
+    def format(self, **params: Any) -> Note:
+        """The note with ``{name}`` placeholders filled in, in both languages."""
+        return Note(en=self.en.format(**params), fr=self.fr.format(**params), wants=self.wants)
+
+
+KEEP_PER_VALUE = 100  # observations kept of one fact with one value (the first ones)
+KEEP_VALUES = 100  # distinct values kept of one fact
+
 
 @dataclass
 class Artifact:
+    """What a reader found in one file.
+
+    A file may repeat a fact without end (EnumProt runs appended, a trace of
+    many logons): the first :data:`KEEP_PER_VALUE` observations of each value
+    are kept, which changes no rule's outcome, and at most :data:`KEEP_VALUES`
+    values of one fact, the rest said in a warning; memory stays bounded.
+    """
+
     path: Path
     kind: str
     observations: list[Observation] = field(default_factory=list)
@@ -54,8 +70,26 @@ class Artifact:
     # the facts come from the rest, and none of them rests on absence.
     warnings: list[Note] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # structured records, e.g. "events"
+    _kept: dict[tuple[str, str], int] = field(default_factory=dict, repr=False, compare=False)
+    _values: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def observe(self, fact: str, value: Any, line: int | None) -> None:
+        key = (fact, repr(value))
+        kept = self._kept.get(key, 0)
+        if kept >= KEEP_PER_VALUE:
+            return
+        if not kept:
+            values = self._values.get(fact, 0)
+            if values >= KEEP_VALUES:
+                if values == KEEP_VALUES:
+                    note = _TOO_MANY_VALUES if line is not None else _TOO_MANY_VALUES_IN_RECORDS
+                    self.warnings.append(
+                        note.format(fact=fact, keep=KEEP_VALUES, next=KEEP_VALUES + 1, line=line)
+                    )
+                    self._values[fact] = values + 1
+                return
+            self._values[fact] = values + 1
+        self._kept[key] = kept + 1
         source = f"{self.path}:{line}" if line is not None else str(self.path)
         self.observations.append(Observation(fact, value, source))
 
@@ -74,6 +108,20 @@ class Artifact:
         if "events" in self.details:
             out["events"] = self.details["events"]
         return out
+
+
+_TOO_MANY_VALUES = Note(
+    en="The file gives {fact} more than {keep} different values: those from the {next}th on "
+    "(line {line}) are not read.",
+    fr="Le fichier donne à {fact} plus de {keep} valeurs différentes\u00a0: celles à partir "
+    "de la {next}e (ligne {line}) ne sont pas lues.",
+)
+_TOO_MANY_VALUES_IN_RECORDS = Note(  # facts of binary records, which have no line
+    en="The file gives {fact} more than {keep} different values: those from the {next}th on "
+    "are not read.",
+    fr="Le fichier donne à {fact} plus de {keep} valeurs différentes\u00a0: celles à partir "
+    "de la {next}e ne sont pas lues.",
+)
 
 
 @dataclass(frozen=True)

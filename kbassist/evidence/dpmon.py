@@ -9,6 +9,12 @@ registration (``CNCT::EcOpenSocketAndRegisterForNotifications``, or the
 Other threads' lines may come between a call and its result. A result written
 on its own line (``ec=...`` with no function, as the article shows it) belongs
 to the registration call still waiting for one.
+
+A trace has no end marker: one that stops before the registration returned is
+read for what it holds, with a warning, and no fact says the registration was
+accepted or refused. A result on a last line without its line break is read
+only when its ``(0x...)`` code is closed; otherwise the cut may have shortened
+it (``ec=(0`` from ``ec=(0x80040102)``), so it is left out, with a warning.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..i18n import msg
 from .base import Artifact, ArtifactError, Head, Note
-from .textfile import numbered_lines, open_text
+from .textfile import ended_lines, open_text
 
 if TYPE_CHECKING:
     from ..pack.model import ArtifactKind
@@ -35,7 +41,8 @@ _REGISTRATION = re.compile(
     r"EcOpenSocketAndRegisterForNotifications|RegisterPushNotification|register\s+push\s+notification",
     _FLAGS,
 )
-_FUNCTION = re.compile(r"\w+::\w+", _FLAGS)
+# From the start of a word only: tried at every character, a long word made this quadratic.
+_FUNCTION = re.compile(r"(?<!\w)\w+::\w", _FLAGS)
 _EC = re.compile(r"(?<![\w-])ec\s*=\s*(?P<value>.*)$", _FLAGS)
 _NAMED = re.compile(r"(?P<name>[a-z_][\w-]*)\s*(?:\((?P<code>[^)]*)\)?)?", _FLAGS)
 _HEX = re.compile(r"\s*(?:0x0*([0-9a-f]{1,8})|(0))\s*", _FLAGS)
@@ -52,11 +59,23 @@ _NO_REGISTRATION = Note(
     "session d'Outlook.",
     wants=_WANTS,
 )
+
+
 _NO_RESULT = Note(
-    en="The trace stops before the notification registration returned: "
-    "capture the whole Outlook logon.",
-    fr="La trace s'arrête avant le résultat de l'inscription aux notifications\u00a0: "
-    "capturez toute l'ouverture de session d'Outlook.",
+    en="The trace stops before the notification registration of line {line} returned, so "
+    "whether the server accepted it is unknown: capture the whole Outlook logon.",
+    fr="La trace s'arrête avant le résultat de l'inscription aux notifications de la ligne "
+    "{line}\u00a0: on ne sait pas si le serveur l'a acceptée. Capturez toute l'ouverture de "
+    "session d'Outlook.",
+    wants=_WANTS,
+)
+_CUT_RESULT = Note(
+    en="The trace ends in the middle of line {line}, the result of the notification "
+    "registration, which the cut may have shortened: that result is not read. Send the whole "
+    "trace.",
+    fr="La trace se termine au milieu de la ligne {line}, le résultat de l'inscription aux "
+    "notifications, que la coupure a pu tronquer\u00a0: ce résultat n'est pas lu. Envoyez la "
+    "trace complète.",
     wants=_WANTS,
 )
 
@@ -112,24 +131,35 @@ def _observe_result(artifact: Artifact, value: str, line: int) -> None:
         artifact.observe("dpmon.registration-error", code, line)
 
 
+def _whole(value: str) -> bool:
+    """An ``ec=`` value on a line cut short is whole only when its ``(0x...)`` code is closed."""
+    return value.rstrip().endswith(")")
+
+
 def parse(path: Path) -> Artifact:
     """Each registration result, on the line it was reported."""
     artifact = Artifact(path, KIND)
-    waiting = False  # a registration call has no result yet
+    call: int | None = None  # the line of a registration call with no result yet
     seen = False
     with open_text(path) as stream:
-        for number, line in numbered_lines(stream):
+        for number, line, ended in ended_lines(stream):
             ec = _EC.search(line)
             if _REGISTRATION.search(line):
                 seen = True
-                waiting = ec is None
-                if ec is not None:
-                    _observe_result(artifact, ec["value"], number)
-            elif ec is not None and waiting and not _FUNCTION.search(line):
-                waiting = False
-                _observe_result(artifact, ec["value"], number)
+                call = number if ec is None else None
+            elif ec is None or call is None or _FUNCTION.search(line):
+                continue
+            else:
+                call = None
+            if ec is None:
+                continue
+            if not ended and not _whole(ec["value"]):
+                artifact.warnings.append(_CUT_RESULT.format(line=number))
+                call = None  # said once: the warning names this line
+                continue
+            _observe_result(artifact, ec["value"], number)
     if not seen:
         artifact.notes.append(_NO_REGISTRATION)
-    elif waiting:
-        artifact.notes.append(_NO_RESULT)
+    elif call is not None:
+        artifact.warnings.append(_NO_RESULT.format(line=call))
     return artifact

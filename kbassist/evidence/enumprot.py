@@ -8,6 +8,10 @@ N numbered ``i - Protocol: ...`` lines and ``SUCCEEDED!``, or
 result is one observation and the engine counts any failure. Markers are found
 anywhere in a line, so output pasted as one long line (as web copies of the
 article show it) still reads, and prompts or notes around the runs are ignored.
+
+A file cut before a run's SUCCEEDED! or FAILED! is refused, and so is one whose
+last line, without its line break, ends in a code or a count that the cut may
+have shortened (``FAILED! Returned 0x8004``): a verdict is whole or not read.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..i18n import Message, msg
 from .base import Artifact, ArtifactError, Head
-from .textfile import numbered_lines, open_text
+from .textfile import ended_lines, open_text
 
 if TYPE_CHECKING:
     from ..pack.model import ArtifactKind
@@ -151,15 +155,32 @@ class _Parser:
         self.runs += 1
 
 
+def _open_ended(match: re.Match[str]) -> bool:
+    """Whether the marker ends in a value a cut right after it may have shortened."""
+    kind = match.lastgroup
+    if kind == "dump":
+        return not match[0].endswith("]")
+    if kind == "failed":
+        return match["result"] is not None
+    return kind == "error"
+
+
 def parse(path: Path) -> Artifact:
     """Each run's result, with the line it was reported on."""
     artifact = Artifact(path, KIND)
     parser = _Parser(artifact)
     last = 0
     with open_text(path) as stream:
-        for number, line in numbered_lines(stream):
+        for number, line, ended in ended_lines(stream):
             last = number
             for match in _TOKEN.finditer(line):
+                if not ended and match.end() == len(line) and _open_ended(match):
+                    message = msg(
+                        "the file ends in the middle of {text!r}, whose code or count "
+                        "the cut may have shortened: it was cut",
+                        text=match[0][:60],
+                    )
+                    raise ArtifactError(str(path), message, number)
                 parser.token(match, number)
     if parser.run is not None:
         raise ArtifactError(str(path), _CUT, last)

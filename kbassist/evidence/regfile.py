@@ -14,11 +14,13 @@ the lines of other keys are passed over without a look.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..i18n import Message, msg
+from .textfile import MAX_LINE
 
 V5 = "windows registry editor version 5.00"
 V4 = "regedit4"
@@ -27,6 +29,8 @@ REG_SZ, REG_EXPAND_SZ, REG_BINARY, REG_DWORD, REG_DWORD_BE, REG_MULTI_SZ = 1, 2,
 REG_QWORD = 11
 _STRINGS = {REG_SZ, REG_EXPAND_SZ}
 _HEX = set("0123456789abcdefABCDEF")
+_QUOTE_OR_ESCAPE = re.compile(r'["\\]')
+MAX_VALUE_BYTES = 1 << 20  # decoded data of one value kbassist reads: far beyond any it needs
 
 
 class RegFormatError(ValueError):
@@ -55,6 +59,13 @@ class RegParser:
     """Parses one export. ``wanted(folded_key)`` says whose values to decode.
 
     ``on_key(line, key, deleted)`` is called for every key header, wanted or not.
+    After :meth:`values` has run, :attr:`last_line` is the number of the file's
+    last line and :attr:`ends_blank` whether that line is blank, as regedit ends
+    every export (the caller decides whether a file may end otherwise).
+
+    Lines may come whole or, from :func:`~.textfile.raw_lines`, a line of
+    :data:`~.textfile.MAX_LINE` characters or more in pieces: such a line is passed
+    over in a key nobody wants and refused anywhere else, so no line is held whole.
     """
 
     def __init__(
@@ -65,11 +76,19 @@ class RegParser:
         self._wanted = wanted
         self._on_key = on_key
         self.version = ""
+        self.last_line = 0
+        self.ends_blank = False
 
     def values(self, lines: Iterable[str]) -> Iterator[RegValue]:
-        numbered = enumerate(lines, 1)
-        for number, line in numbered:
+        it = iter(lines)
+        number = 0
+        for line in it:
+            number += 1
+            if line[-1:] != "\n" and len(line) >= MAX_LINE:
+                raise RegFormatError(number, _too_long())
             if line.strip():
+                if line[-1:] != "\n":
+                    raise _cut(number, None)
                 self.version = is_header(line) or ""
                 if not self.version:
                     raise RegFormatError(
@@ -86,13 +105,21 @@ class RegParser:
         key: str | None = None
         wanted = False
         pending: _Pending | None = None
-        line = ""
-        number = 0
-        for number, line in numbered:
+        # The pieces of a very long line are taken from ``it`` itself, so they are not counted.
+        after_header = number + 1
+        for number, line in enumerate(it, after_header):
+            if line[-1] != "\n":  # the last line, cut off, or a piece of a very long line
+                if len(line) < MAX_LINE:
+                    raise _cut(number, pending)
+                if wanted or pending is not None or line[:1] == "[" or key is None:
+                    raise RegFormatError(number, _too_long())
+                _pass_over(number, it)  # a very long line in a key nobody reads
+                line = _PASSED_OVER
+                continue
             if pending is not None:
                 pending.more(number, line)
                 if not pending.open:
-                    yield pending.finish(self.version, cut=not line.endswith("\n"))
+                    yield pending.finish(self.version)
                     pending = None
                 continue
             first = line[:1]
@@ -115,9 +142,44 @@ class RegParser:
             elif value.open:
                 pending = value
             else:
-                yield value.finish(self.version, cut=not line.endswith("\n"))
+                yield value.finish(self.version)
+        self.last_line = number
+        self.ends_blank = not line.strip()
         if pending is not None or line.rstrip("\r\n").endswith("\\"):
             raise RegFormatError(number, msg("the file ends inside a value continued with '\\'"))
+
+
+def _cut(number: int, pending: _Pending | None) -> RegFormatError:
+    """The error for a last line without its line break: the file was cut there."""
+    if pending is not None:
+        return RegFormatError(
+            pending.number,
+            msg("{name!r}: the file ends in the middle of this value", name=pending.name),
+        )
+    return RegFormatError(
+        number, msg("the file ends in the middle of this line, without a line break: it was cut")
+    )
+
+
+def _too_long() -> Message:
+    return msg(
+        "a line of more than {limit} characters where kbassist reads: not an export "
+        "as regedit writes it",
+        limit=MAX_LINE,
+    )
+
+
+_PASSED_OVER = "(a line passed over)\n"  # what a very long line counts as: not blank
+
+
+def _pass_over(number: int, pieces: Iterator[str]) -> None:
+    """Skip the rest of a very long line, up to its line end; an error if the file ends first."""
+    for piece in pieces:
+        if piece[-1:] == "\n":
+            return
+        if len(piece) < MAX_LINE:
+            break
+    raise _cut(number, None)
 
 
 def _key(number: int, line: str) -> tuple[str, bool]:
@@ -146,19 +208,21 @@ def _read_name(number: int, text: str) -> tuple[str, str]:
 
 
 def _quoted(number: int, text: str, start: int) -> tuple[str, int]:
-    """A quoted string at ``text[start]`` with ``\\\\`` and ``\\"`` escapes; (text, end)."""
+    """A quoted string at ``text[start]`` with ``\\\\`` and ``\\"`` escapes; (text, end).
+
+    Jumps from one backslash or quote to the next, so a long string costs one pass."""
     out: list[str] = []
     i = start + 1
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            out.append(text[i + 1])
-            i += 2
-            continue
-        if ch == '"':
-            return "".join(out), i + 1
-        out.append(ch)
-        i += 1
+    while (found := _QUOTE_OR_ESCAPE.search(text, i)) is not None:
+        at = found.start()
+        out.append(text[i:at])
+        if text[at] == '"':
+            return "".join(out), at + 1
+        if at + 1 == len(text):  # a backslash ends the text: kept, and the string is open
+            out.append("\\")
+            break
+        out.append(text[at + 1])
+        i = at + 2
     raise RegFormatError(number, msg("a quoted string is not closed"))
 
 
@@ -223,14 +287,16 @@ class _Pending:
                 )
                 raise RegFormatError(number, message)
             self.data.append(int(part, 16))
-
-    def finish(self, version: str, cut: bool = False) -> RegValue:
-        """``cut``: the data ends the file without a line end, as a truncated file does."""
-        if cut:
-            raise RegFormatError(
-                self.number,
-                msg("{name!r}: the file ends in the middle of this value", name=self.name),
+        if len(self.data) > MAX_VALUE_BYTES:
+            message = msg(
+                "{name!r}: more than {limit} bytes of data, more than any value kbassist "
+                "reads holds",
+                name=self.name,
+                limit=MAX_VALUE_BYTES,
             )
+            raise RegFormatError(self.number, message)
+
+    def finish(self, version: str) -> RegValue:
         return RegValue(self.number, self.key, self.name, self.kind, self._decode(version))
 
     def _decode(self, version: str) -> Any:

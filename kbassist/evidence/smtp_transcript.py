@@ -385,6 +385,7 @@ class _Session:
         self.cut_replies: list[_Reply] = []  # the first few replies that were cut
         self.cuts = 0  # how many were
         self.wrap: _Reply | None = None  # the reply whose last line a wrapped line continues
+        self.banner_unended = False  # the file stops in the greeting, without a line end
         self.glue = " "
 
     def reply(self, number: int, code: str, more: bool, text: str, width: int) -> None:
@@ -463,7 +464,8 @@ class _Session:
         banner = self.banner
         if banner is not None:
             artifact.observe("smtp.banner", banner.texts[0], banner.first)
-            version = banner_version(banner.texts)
+            # A version on the line the file stops in may have lost digits: not read.
+            version = None if self.banner_unended else banner_version(banner.texts)
             if version:
                 artifact.observe("smtp.banner-version", version, banner.first)
         for reply in self.cut_replies:
@@ -555,7 +557,11 @@ class _Transcript:
     def _reply(self, number: int, reply: re.Match[str], width: int, ended: bool) -> None:
         code, sep, text = reply.groups()
         text = text.strip() if text else ""
-        more = sep == "-" or (not ended and _maybe_cut(text))
+        # A last line the file stops in may have lost its end: a greeting its version's
+        # digits, a 250 line its separator or the end of a verb. It stays open, as cut.
+        more = sep == "-" or (not ended and (code == "220" or _maybe_cut(text)))
+        if not ended and code == "220" and self.session.replies == 0:
+            self.session.banner_unended = True
         self.content = True
         if code == "250":
             self.ok = True

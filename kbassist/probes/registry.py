@@ -147,9 +147,10 @@ def read_registry(source: RegistrySource, facts: RegistryFacts) -> None:
 
     services = source.subkeys(SERVICES)
     if services is not None:
-        facts.on_key(0, SERVICES, False)  # the whole branch is read: absence is proof
+        facts.on_key(0, SERVICES, False)
         for name in services:
             facts.on_key(0, f"{SERVICES}\\{name}", False)
+        facts.listed_all(SERVICES)  # every subkey was listed: absence is proof
         for key in SERVICE_VALUE_KEYS:
             values_of(f"{SERVICES}\\{key}")
     for profile in source.subkeys(MAPI_PROFILES) or []:
