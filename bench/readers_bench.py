@@ -273,6 +273,8 @@ def main() -> None:
         base = figures["mb_per_s"][str(sizes[0])]
         figures["ratio"] = {str(s): round(figures["mb_per_s"][str(s)] / base, 3) for s in sizes}
         summary["readers"][reader] = figures
+    if not args.keep:
+        directory.rmdir()
     print(table(summary, sizes))
     print(json.dumps(summary, indent=2))
 
